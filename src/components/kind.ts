@@ -1,0 +1,35 @@
+/**
+ * A component kind ("state" or "secretstores") knows how to build an instance from its Init metadata.
+ * The server and the instance registry work with kinds only, never with a concrete store.
+ */
+import type { Logger, LoggerFactory } from "../observability/logger.js";
+
+export interface BuildContext {
+  instance: string;
+  /** Where keyless keeps its own files (default SQLite databases, saved Init metadata). */
+  dataDir: string;
+  /** Relative paths in metadata resolve against this folder (keyless's working directory). */
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  log: Logger;
+}
+
+export interface ComponentKind<T> {
+  /** "state" or "secretstores", as in the Dapr component type. */
+  readonly category: "state" | "secretstores";
+  /** Features returned to daprd after Init; read once and cached by daprd. */
+  readonly features: readonly string[];
+  /** Metadata keys whose values are credentials: never saved to disk, never logged. */
+  readonly secretKeys: readonly string[];
+  build(props: Record<string, string>, ctx: BuildContext): Promise<T>;
+  close(instance: T): Promise<void>;
+}
+
+export interface KindContext {
+  dataDir: string;
+  baseDir: string;
+  env: NodeJS.ProcessEnv;
+  now: () => number;
+  loggers: LoggerFactory;
+}

@@ -1,0 +1,66 @@
+/**
+ * Saves each instance's non-secret Init metadata, because daprd never re-sends Init after keyless
+ * restarts (pluggable-components spec 1.3). Keys listed as secret by the component kind are left out
+ * and recorded by name, so a restore can say exactly what is missing.
+ */
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import path from "node:path";
+import { fileSafeName } from "./fileSafeName.js";
+
+export interface SavedInit {
+  version: 1;
+  category: string;
+  instance: string;
+  properties: Record<string, string>;
+  omittedKeys: string[];
+  savedAt: string;
+}
+
+export class SavedInitStore {
+  constructor(private readonly dir: string) {}
+
+  private file(category: string, instance: string): string {
+    return path.join(this.dir, `${category}--${fileSafeName(instance)}.json`);
+  }
+
+  async save(
+    category: string,
+    instance: string,
+    props: Record<string, string>,
+    secretKeys: readonly string[],
+  ) {
+    const secret = new Set(secretKeys.map((k) => k.toLowerCase()));
+    const properties: Record<string, string> = {};
+    const omittedKeys: string[] = [];
+    for (const [k, v] of Object.entries(props)) {
+      if (secret.has(k.toLowerCase())) omittedKeys.push(k);
+      else properties[k] = v;
+    }
+    const doc: SavedInit = {
+      version: 1,
+      category,
+      instance,
+      properties,
+      omittedKeys,
+      savedAt: new Date().toISOString(),
+    };
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const target = this.file(category, instance);
+    const tmp = `${target}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(doc, null, 2), { mode: 0o600 });
+    await rename(tmp, target);
+  }
+
+  async load(category: string, instance: string): Promise<SavedInit | undefined> {
+    let text: string;
+    try {
+      text = await readFile(this.file(category, instance), "utf8");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+    const doc = JSON.parse(text) as SavedInit;
+    if (doc.version !== 1 || doc.instance !== instance || doc.category !== category) return undefined;
+    return doc;
+  }
+}

@@ -1,0 +1,13 @@
+/**
+ * One interface for every place a secret can live. A source answers with a value, with `undefined` for
+ * "not here" (the chain moves on), or throws a SOURCE_FAILED KeylessError for "broken" (the chain stops:
+ * a failing Key Vault must never silently fall through to a local file).
+ */
+export interface SecretSource {
+  /** Short name used in errors and logs, e.g. "file(./dev/secrets.json)". Never contains a value. */
+  readonly name: string;
+  get(name: string): Promise<string | undefined>;
+  /** Every secret this source can enumerate, for BulkGet. */
+  list(): Promise<Map<string, string>>;
+  close?(): Promise<void>;
+}

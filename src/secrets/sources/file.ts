@@ -1,0 +1,64 @@
+/**
+ * The `file` source: a JSON or YAML document of secrets for local development. Nested objects are
+ * flattened with `nestedSeparator` ({"db": {"password": "x"}} -> "db:password"), the convention of
+ * Dapr's local.file store. The file is read once, at Init; daprd re-sends Init when the YAML changes.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml } from "yaml";
+import { errors } from "../../errors/catalog.js";
+import type { SecretSource } from "../source.js";
+
+export interface FileSourceOptions {
+  instance: string;
+  file: string;
+  separator: string;
+  baseDir: string;
+}
+
+export async function createFileSource(opts: FileSourceOptions): Promise<SecretSource> {
+  const file = path.resolve(opts.baseDir, opts.file);
+  const label = `file(${opts.file})`;
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? "read error";
+    throw errors.sourceFailed(opts.instance, label, undefined, `cannot read ${file} (${code})`, e);
+  }
+  let doc: unknown;
+  try {
+    doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
+  } catch (e) {
+    // The parser's message may quote file content, which is secret; report only where it failed.
+    const where = e instanceof Error && "linePos" in e ? " (YAML syntax error)" : " (syntax error)";
+    throw errors.sourceFailed(opts.instance, label, undefined, `${file} is not valid JSON or YAML${where}`);
+  }
+  if (doc === null || doc === undefined) doc = {};
+  if (typeof doc !== "object" || Array.isArray(doc)) {
+    throw errors.sourceFailed(
+      opts.instance,
+      label,
+      undefined,
+      `${file} must hold a mapping of names to values`,
+    );
+  }
+  const values = new Map<string, string>();
+  flatten(doc as Record<string, unknown>, "", opts.separator, values);
+  return {
+    name: label,
+    get: async (name) => values.get(name),
+    list: async () => new Map(values),
+  };
+}
+
+function flatten(obj: Record<string, unknown>, prefix: string, sep: string, out: Map<string, string>): void {
+  for (const [k, v] of Object.entries(obj)) {
+    const key = prefix === "" ? k : `${prefix}${sep}${k}`;
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      flatten(v as Record<string, unknown>, key, sep, out);
+    } else if (v !== null && v !== undefined) {
+      out.set(key, typeof v === "string" ? v : JSON.stringify(v));
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * gRPC adapter for secretstores.keyless (pluggable-components spec, section 4.9). daprd calls these
+ * RPCs with no deadline, so every source enforces its own timeouts.
+ */
+import type { Server } from "@grpc/grpc-js";
+import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { SecretStoreHandlers } from "../gen/dapr/proto/components/v1/SecretStore.js";
+import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretResponse.js";
+import type { InstanceRegistry } from "./instances.js";
+import { secretStoreKind } from "../secrets/component.js";
+import type { SecretStore } from "../secrets/store.js";
+import { unary, type RpcDeps } from "./unary.js";
+
+const PKG = "dapr.proto.components.v1";
+export const SECRET_SERVICES = [`${PKG}.SecretStore`];
+
+export function registerSecretStore(
+  server: Server,
+  pkg: PackageDefinition,
+  registry: InstanceRegistry,
+  deps: RpcDeps,
+) {
+  const rpc = <Req, Res>(name: string, body: (req: Req, instance: string) => Promise<Res>) =>
+    unary<Req, Res>(deps, { service: "SecretStore", rpc: name, kit: false }, body);
+  const withStore = <R>(instance: string, fn: (s: SecretStore) => Promise<R>) =>
+    registry.use(secretStoreKind, instance, fn);
+
+  const handlers: SecretStoreHandlers = {
+    Init: rpc("Init", async (req, instance) => {
+      await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {});
+      return {};
+    }),
+    Features: rpc("Features", async (_req, instance) =>
+      withStore(instance, async () => ({ features: [...secretStoreKind.features] })),
+    ),
+    Ping: rpc("Ping", async () => ({})),
+    Get: rpc("Get", async (req, instance) =>
+      withStore(instance, async (s) => ({ data: await s.get(req.key) })),
+    ),
+    BulkGet: rpc("BulkGet", async (_req, instance) =>
+      withStore(instance, async (s) => {
+        const data: Record<string, SecretResponse> = {};
+        for (const [name, secrets] of await s.bulkGet()) data[name] = { secrets };
+        return { data };
+      }),
+    ),
+  };
+  server.addService(pkg[`${PKG}.SecretStore`] as ServiceDefinition, handlers);
+}

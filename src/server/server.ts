@@ -1,0 +1,70 @@
+/**
+ * Assembles the gRPC server: both component services, reflection listing exactly the served services
+ * (daprd discovers with reflection v1alpha; v1 is served too), bound to the Unix socket.
+ */
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { ReflectionService } from "@grpc/reflection";
+import type { InstanceRegistry } from "./instances.js";
+import type { LoggerFactory } from "../observability/logger.js";
+import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
+import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
+import { openSocketPermissions, prepareSocket, removeSocket } from "./socket.js";
+import { registerStateStore, STATE_SERVICES } from "./stateService.js";
+import { createStatusEncoder } from "./toStatus.js";
+
+export interface RunningServer {
+  socket: string;
+  /** Stops accepting calls, lets in-flight calls finish (up to `graceMs`), closes instances, removes the socket. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  socket: string;
+  registry: InstanceRegistry;
+  loggers: LoggerFactory;
+}
+
+export async function startServer(opts: StartOptions): Promise<RunningServer> {
+  const log = opts.loggers.forArea("server");
+  const pkg = loadComponentDefinition();
+  const server = new Server();
+  const deps = { encoder: createStatusEncoder(loadStatusRoot()), log: opts.loggers.forArea("rpc") };
+  registerSecretStore(server, pkg, opts.registry, deps);
+  registerStateStore(server, pkg, opts.registry, deps);
+  // Always pass an options object: some @grpc/reflection versions read options.services without a check.
+  new ReflectionService(pkg, { services: [...SECRET_SERVICES, ...STATE_SERVICES] }).addToServer(server);
+
+  const { removedStale } = await prepareSocket(opts.socket);
+  if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");
+  await new Promise<void>((resolve, reject) =>
+    server.bindAsync(`unix:${opts.socket}`, ServerCredentials.createInsecure(), (err) =>
+      err ? reject(err) : resolve(),
+    ),
+  );
+  await openSocketPermissions(opts.socket);
+  log.info({ socket: opts.socket, services: [...SECRET_SERVICES, ...STATE_SERVICES] }, "keyless is serving");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    socket: opts.socket,
+    stop(graceMs = 10_000) {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            log.warn({ graceMs }, "in-flight calls did not finish in time; closing connections");
+            server.forceShutdown();
+            resolve();
+          }, graceMs);
+          server.tryShutdown(() => {
+            clearTimeout(timer);
+            resolve();
+          });
+        });
+        await opts.registry.closeAll();
+        await removeSocket(opts.socket);
+        log.info({ socket: opts.socket }, "keyless stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,150 @@
+/**
+ * gRPC adapter for state.keyless: StateStore, TransactionalStateStore and TransactionalStoreMultiMaxSize.
+ * Only proto <-> domain conversion lives here (pluggable-components spec, sections 4.2-4.7).
+ */
+import type { Server } from "@grpc/grpc-js";
+import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { DeleteRequest__Output } from "../gen/dapr/proto/components/v1/DeleteRequest.js";
+import type { GetResponse } from "../gen/dapr/proto/components/v1/GetResponse.js";
+import type { SetRequest__Output } from "../gen/dapr/proto/components/v1/SetRequest.js";
+import type { StateOptions__Output } from "../gen/dapr/proto/components/v1/StateOptions.js";
+import type { StateStoreHandlers } from "../gen/dapr/proto/components/v1/StateStore.js";
+import type { TransactionalStateStoreHandlers } from "../gen/dapr/proto/components/v1/TransactionalStateStore.js";
+import type { TransactionalStoreMultiMaxSizeHandlers } from "../gen/dapr/proto/components/v1/TransactionalStoreMultiMaxSize.js";
+import { errors } from "../errors/catalog.js";
+import type { InstanceRegistry } from "./instances.js";
+import { stateKind } from "../state/component.js";
+import type { Concurrency, DeleteInput, GetResult, SetInput, TransactOp } from "../state/store.js";
+import { unary, type RpcDeps } from "./unary.js";
+
+const PKG = "dapr.proto.components.v1";
+export const STATE_SERVICES = [
+  `${PKG}.StateStore`,
+  `${PKG}.TransactionalStateStore`,
+  `${PKG}.TransactionalStoreMultiMaxSize`,
+];
+
+export function toConcurrency(options: StateOptions__Output | null): Concurrency {
+  switch (options?.concurrency) {
+    case "CONCURRENCY_FIRST_WRITE":
+      return "first-write";
+    case "CONCURRENCY_LAST_WRITE":
+      return "last-write";
+    default:
+      return "unspecified";
+  }
+}
+
+export function toSetInput(req: SetRequest__Output | null | undefined): SetInput {
+  if (!req) throw errors.requestInvalid("a transaction operation has neither set nor delete");
+  return {
+    key: req.key,
+    value: req.value,
+    etag: req.etag ? req.etag.value : null,
+    metadata: req.metadata ?? {},
+    concurrency: toConcurrency(req.options),
+    contentType: req.contentType,
+  };
+}
+
+export function toDeleteInput(req: DeleteRequest__Output | null | undefined): DeleteInput {
+  if (!req) throw errors.requestInvalid("a transaction operation has neither set nor delete");
+  return {
+    key: req.key,
+    etag: req.etag ? req.etag.value : null,
+    metadata: req.metadata ?? {},
+    concurrency: toConcurrency(req.options),
+  };
+}
+
+export function fromGetResult(r: GetResult): GetResponse {
+  // A missing key is an empty OK response: daprd turns it into 204 (spec 4.2), never NOT_FOUND.
+  if (r.value === undefined) return {};
+  return {
+    data: r.value,
+    etag: r.etag === undefined ? null : { value: r.etag },
+    metadata: r.metadata,
+    contentType: r.contentType,
+  };
+}
+
+export function registerStateStore(
+  server: Server,
+  pkg: PackageDefinition,
+  registry: InstanceRegistry,
+  deps: RpcDeps,
+) {
+  const svc = (name: string) => pkg[`${PKG}.${name}`] as ServiceDefinition;
+  const rpc = <Req, Res>(name: string, kit: boolean, body: (req: Req, instance: string) => Promise<Res>) =>
+    unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
+  const withStore = registry.use.bind(registry, stateKind) as <R>(
+    instance: string,
+    fn: (s: import("../state/store.js").StateStore) => Promise<R>,
+  ) => Promise<R>;
+
+  const handlers: StateStoreHandlers = {
+    Init: rpc("Init", false, async (req, instance) => {
+      await registry.init(stateKind, instance, req.metadata?.properties ?? {});
+      return {};
+    }),
+    Features: rpc("Features", false, async (_req, instance) =>
+      withStore(instance, async () => ({ features: [...stateKind.features] })),
+    ),
+    Ping: rpc("Ping", false, async () => ({})),
+    Get: rpc("Get", true, async (req, instance) =>
+      withStore(instance, async (s) => fromGetResult(await s.get(req.key))),
+    ),
+    BulkGet: rpc("BulkGet", true, async (req, instance) =>
+      withStore(instance, async (s) => {
+        const keys = req.items.map((i) => i.key);
+        const results = await s.bulkGet(keys);
+        // One item per requested key, in request order, with the key as requested (spec 4.5).
+        return { items: results.map((r, i) => ({ key: keys[i]!, ...fromGetResult(r) })) };
+      }),
+    ),
+    Set: rpc("Set", true, async (req, instance) =>
+      withStore(instance, async (s) => (await s.set(toSetInput(req)), {})),
+    ),
+    Delete: rpc("Delete", true, async (req, instance) =>
+      withStore(instance, async (s) => (await s.delete(toDeleteInput(req)), {})),
+    ),
+    BulkSet: rpc("BulkSet", true, async (req, instance) =>
+      withStore(instance, async (s) => (await s.bulkSet(req.items.map(toSetInput)), {})),
+    ),
+    BulkDelete: rpc("BulkDelete", true, async (req, instance) =>
+      withStore(instance, async (s) => (await s.bulkDelete(req.items.map(toDeleteInput)), {})),
+    ),
+  };
+  server.addService(svc("StateStore"), handlers);
+
+  const tx: TransactionalStateStoreHandlers = {
+    Transact: unary(
+      deps,
+      { service: "TransactionalStateStore", rpc: "Transact", kit: false },
+      async (req, instance) =>
+        withStore(instance, async (s) => {
+          const ops: TransactOp[] = req.operations.map((op) =>
+            op.request === "set"
+              ? { kind: "set" as const, ...toSetInput(op.set) }
+              : op.request === "delete"
+                ? { kind: "delete" as const, ...toDeleteInput(op.delete) }
+                : (() => {
+                    throw errors.requestInvalid("a transaction operation has neither set nor delete");
+                  })(),
+          );
+          await s.transact(ops);
+          return {};
+        }),
+    ),
+  };
+  server.addService(svc("TransactionalStateStore"), tx);
+
+  const multi: TransactionalStoreMultiMaxSizeHandlers = {
+    MultiMaxSize: unary(
+      deps,
+      { service: "TransactionalStoreMultiMaxSize", rpc: "MultiMaxSize", kit: false },
+      async (_req, instance) => withStore(instance, async (s) => ({ maxSize: s.maxTransactionOps })),
+    ),
+  };
+  server.addService(svc("TransactionalStoreMultiMaxSize"), multi);
+}
