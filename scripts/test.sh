@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: installs npm packages, builds (or reuses) daprd, builds
+# keyless, lints, then runs the unit, socket, end-to-end and conformance tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/setup.sh
+KEYLESS_DAPRD="$(bash scripts/install-daprd.sh)"
+export KEYLESS_DAPRD
+echo "[test] daprd: $KEYLESS_DAPRD" >&2
+
+echo "[test] building keyless" >&2
+npm run --silent build
+
+echo "[test] lint" >&2
+npx --no-install eslint . --max-warnings 0
+
+mkdir -p .test-tmp
+set +e
+npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.test-tmp/results.json "$@"
+status=$?
+set -e
+# One closing line any CI can read: "tests: N passed, N failed, N skipped".
+node -e '
+  const r = JSON.parse(require("fs").readFileSync(".test-tmp/results.json", "utf8"));
+  const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
+' || true
+exit $status

@@ -1,0 +1,105 @@
+/** Starts a real daprd (no placement, no scheduler) against a socket folder and a resources folder. */
+import { spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { daprdPath, REPO_ROOT } from "./paths.js";
+import { freePort } from "./ports.js";
+import { waitFor } from "./wait.js";
+
+export interface Daprd {
+  proc: ChildProcess;
+  http: string;
+  httpPort: number;
+  grpcPort: number;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+export interface DaprdOptions {
+  socketDir: string;
+  resourcesDir: string;
+  appId?: string;
+  env?: Record<string, string>;
+}
+
+/** Copies YAMLs from the repo's components/ folder (and extra inline YAMLs) into a fresh resources folder. */
+export function writeResources(dir: string, fromComponents: string[], extra: Record<string, string> = {}): string {
+  mkdirSync(dir, { recursive: true });
+  const available = readdirSync(path.join(REPO_ROOT, "components"));
+  for (const f of fromComponents) {
+    if (!available.includes(f)) throw new Error(`components/${f} does not exist`);
+    copyFileSync(path.join(REPO_ROOT, "components", f), path.join(dir, f));
+  }
+  for (const [name, yaml] of Object.entries(extra)) writeFileSync(path.join(dir, name), yaml);
+  return dir;
+}
+
+export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
+  const [httpPort, grpcPort, metricsPort, internalPort] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
+  const args = [
+    "--app-id",
+    opts.appId ?? "e2e",
+    "--resources-path",
+    opts.resourcesDir,
+    "--dapr-http-port",
+    String(httpPort),
+    "--dapr-grpc-port",
+    String(grpcPort),
+    "--metrics-port",
+    String(metricsPort),
+    "--dapr-internal-grpc-port",
+    String(internalPort),
+    "--dapr-listen-addresses",
+    "127.0.0.1",
+    "--log-level",
+    "info",
+  ];
+  const proc = spawn(daprdPath(), args, {
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      DAPR_COMPONENTS_SOCKETS_FOLDER: opts.socketDir,
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const collect = (c: Buffer) => lines.push(...c.toString("utf8").split("\n").filter(Boolean));
+  proc.stdout!.on("data", collect);
+  proc.stderr!.on("data", collect);
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    proc.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  const http = `http://127.0.0.1:${httpPort}`;
+  await waitFor(
+    "daprd to report healthy",
+    async () => {
+      if (exited) throw new Error(`daprd exited during start-up:\n${lines.slice(-30).join("\n")}`);
+      const r = await fetch(`${http}/v1.0/healthz/outbound`).catch(() => undefined);
+      return r?.status === 204 ? true : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100 },
+  );
+  return {
+    proc,
+    http,
+    httpPort,
+    grpcPort,
+    lines,
+    async stop() {
+      if (!exited) proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}

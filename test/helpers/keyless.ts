@@ -1,0 +1,81 @@
+/** Starts the built keyless server as its own process, as daprd users run it. */
+import { spawn, type ChildProcess } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { KEYLESS_MAIN, REPO_ROOT } from "./paths.js";
+import { waitFor } from "./wait.js";
+
+export interface KeylessProcess {
+  proc: ChildProcess;
+  socket: string;
+  /** Every line keyless wrote (stdout and stderr), for assertions and the log canary. */
+  lines: string[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface KeylessOptions {
+  socketDir: string;
+  dataDir: string;
+  env?: Record<string, string>;
+  cwd?: string;
+  componentName?: string;
+}
+
+/** Every line written by every keyless process in this test file (for the secret/log canary checks). */
+export const allKeylessLines: string[] = [];
+
+export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess> {
+  const name = opts.componentName ?? "keyless";
+  const socket = path.join(opts.socketDir, `${name}.sock`);
+  const proc = spawn(process.execPath, [KEYLESS_MAIN, "serve"], {
+    cwd: opts.cwd ?? REPO_ROOT,
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      DAPR_COMPONENTS_SOCKETS_FOLDER: opts.socketDir,
+      KEYLESS_DATA_DIR: opts.dataDir,
+      KEYLESS_COMPONENT_NAME: name,
+      ...opts.env,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const collect = (chunk: Buffer) => {
+    for (const l of chunk.toString("utf8").split("\n")) {
+      if (l.trim() !== "") {
+        lines.push(l);
+        allKeylessLines.push(l);
+      }
+    }
+  };
+  proc.stdout!.on("data", collect);
+  proc.stderr!.on("data", collect);
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) =>
+    proc.once("exit", (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  await waitFor(
+    `keyless to accept connections on ${socket}`,
+    async () => {
+      if (exited) throw new Error(`keyless exited early:\n${lines.join("\n")}`);
+      return await new Promise<boolean>((resolve) => {
+        const s = net.connect(socket);
+        s.once("connect", () => (s.destroy(), resolve(true)));
+        s.once("error", () => resolve(false));
+      });
+    },
+    { timeoutMs: 15_000, intervalMs: 50 },
+  );
+  return {
+    proc,
+    socket,
+    lines,
+    async stop(signal = "SIGTERM") {
+      if (!exited) proc.kill(signal);
+      return exit;
+    },
+  };
+}

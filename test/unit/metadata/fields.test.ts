@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { parseStateMetadata } from "../../../src/metadata/stateMetadata.js";
+import { parseSecretMetadata } from "../../../src/metadata/secretMetadata.js";
+
+describe("component metadata", () => {
+  it("applies defaults and parses durations", () => {
+    const r = parseStateMetadata({ ttlCleanupInterval: "500ms", busyTimeout: "2" });
+    expect(r.problems).toEqual([]);
+    expect(r.value).toMatchObject({ backend: "sqlite", tableName: "state", ttlCleanupInterval: 500, busyTimeout: 2000 });
+  });
+
+  it("matches keys case-insensitively and accepts daprd's own keys", () => {
+    const r = parseStateMetadata({ TTLCLEANUPINTERVAL: "1m", keyPrefix: "name", actorStateStore: "true" });
+    expect(r.problems).toEqual([]);
+    expect(r.value?.ttlCleanupInterval).toBe(60_000);
+  });
+
+  it("reports every problem at once, each naming its field", () => {
+    const r = parseStateMetadata({ backend: "mongo", ttlCleanupInterval: "soon", tablename: "1bad" });
+    expect(r.value).toBeUndefined();
+    expect(r.problems.join("\n")).toMatch(/backend:/);
+    expect(r.problems.join("\n")).toMatch(/ttlCleanupInterval:/);
+    expect(r.problems.join("\n")).toMatch(/tableName:/);
+  });
+
+  it("refuses unknown keys with a suggestion, unless allowUnknownMetadata is set", () => {
+    const r = parseStateMetadata({ ttlCleanupIntreval: "1s" });
+    expect(r.problems[0]).toMatch(/ttlCleanupIntreval: unknown metadata key \(did you mean ttlCleanupInterval\?\)/);
+    const lenient = parseStateMetadata({ ttlCleanupIntreval: "1s", allowUnknownMetadata: "true" });
+    expect(lenient.problems).toEqual([]);
+    expect(lenient.unknownKeys).toEqual(["ttlCleanupIntreval"]);
+  });
+
+  it("says that the tables backend is not available yet", () => {
+    expect(parseStateMetadata({ backend: "tables" }).problems[0]).toMatch(/not available/);
+  });
+
+  it("derives the source chain from the settings present", () => {
+    expect(parseSecretMetadata({ secretsFile: "a.json" }).value?.sources).toEqual(["file"]);
+    expect(parseSecretMetadata({ envPrefix: "X_", secretsFile: "a.json" }).value?.sources).toEqual(["file", "env"]);
+    expect(parseSecretMetadata({ sources: "env, file", envPrefix: "X_", secretsFile: "a" }).value?.sources).toEqual([
+      "env",
+      "file",
+    ]);
+    expect(parseSecretMetadata({ sources: "file,file", secretsFile: "a" }).problems[0]).toMatch(/listed twice/);
+  });
+});

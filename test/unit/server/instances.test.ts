@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import type { ComponentKind } from "../../../src/components/kind.js";
+import { SavedInitStore } from "../../../src/persistence/savedInit.js";
+import { InstanceRegistry } from "../../../src/server/instances.js";
+import { makeTmpDir } from "../../helpers/tmp.js";
+import path from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+
+interface Fake {
+  props: Record<string, string>;
+  closed: boolean;
+}
+
+function fakeKind(secretKeys: string[] = []) {
+  const built: Fake[] = [];
+  const kind: ComponentKind<Fake> = {
+    category: "state",
+    features: ["ETAG"],
+    secretKeys,
+    async build(props) {
+      await new Promise((r) => setTimeout(r, 5));
+      const f = { props, closed: false };
+      built.push(f);
+      return f;
+    },
+    async close(f) {
+      f.closed = true;
+    },
+  };
+  return { kind, built };
+}
+
+describe("InstanceRegistry", () => {
+  let tmp: ReturnType<typeof makeTmpDir>;
+  const loggers = { root: pino({ level: "silent" }), forArea: () => pino({ level: "silent" }) };
+  const registry = () =>
+    new InstanceRegistry(new SavedInitStore(path.join(tmp.dir, "instances")), {
+      dataDir: tmp.dir,
+      baseDir: tmp.dir,
+      env: {},
+      now: Date.now,
+      loggers,
+    });
+  beforeEach(() => {
+    tmp = makeTmpDir("reg");
+  });
+  afterEach(() => tmp.cleanup());
+
+  it("fails a call for a never-initialised instance with a message naming the fix", async () => {
+    const { kind } = fakeKind();
+    await expect(registry().use(kind, "ghost", async () => 1)).rejects.toMatchObject({
+      code: "INSTANCE_UNKNOWN",
+      message: expect.stringContaining("restart the Dapr sidecar"),
+    });
+  });
+
+  it("restores an instance from saved metadata after a restart, once under concurrent calls", async () => {
+    const { kind, built } = fakeKind();
+    await registry().init(kind, "a", { path: "x.db" });
+    const fresh = registry();
+    const results = await Promise.all(Array.from({ length: 20 }, () => fresh.use(kind, "a", async (f) => f.props.path)));
+    expect(results.every((r) => r === "x.db")).toBe(true);
+    expect(built).toHaveLength(2);
+  });
+
+  it("never writes credential keys to disk and refuses to restore without them", async () => {
+    const { kind } = fakeKind(["connectionString"]);
+    await registry().init(kind, "b", { connectionString: "AccountKey=canary-secret", tableName: "t" });
+    const dir = path.join(tmp.dir, "instances");
+    const text = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8")).join("");
+    expect(text).not.toContain("canary-secret");
+    await expect(registry().use(kind, "b", async () => 1)).rejects.toMatchObject({
+      code: "INSTANCE_RESTORE_FAILED",
+      message: expect.stringContaining("connectionString"),
+    });
+  });
+
+  it("replaces an instance on a repeated Init and closes the old one after its in-flight call", async () => {
+    const { kind, built } = fakeKind();
+    const r = registry();
+    await r.init(kind, "c", { v: "1" });
+    let release!: () => void;
+    const inFlight = r.use(kind, "c", (f) => new Promise<string>((res) => (release = () => res(f.props.v!))));
+    await new Promise((x) => setTimeout(x, 1));
+    await r.init(kind, "c", { v: "2" });
+    expect(built[0]!.closed).toBe(false);
+    release();
+    expect(await inFlight).toBe("1");
+    expect(built[0]!.closed).toBe(true);
+    expect(await r.use(kind, "c", async (f) => f.props.v)).toBe("2");
+  });
+
+  it("keeps instances of different categories with the same name apart", async () => {
+    const a = fakeKind();
+    const b = { ...fakeKind(), kind: { ...fakeKind().kind, category: "secretstores" as const } };
+    const r = registry();
+    await r.init(a.kind, "same", { v: "state" });
+    await r.init(b.kind, "same", { v: "secret" });
+    expect(await r.use(a.kind, "same", async (f) => f.props.v)).toBe("state");
+    expect(await r.use(b.kind, "same", async (f) => f.props.v)).toBe("secret");
+  });
+});
