@@ -13,7 +13,7 @@ export default defineConfig({
       {
         test: {
           name: "e2e",
-          include: ["test/e2e/**/*.test.ts", "test/conformance/**/*.test.ts"],
+          include: ["test/socket/**/*.test.ts", "test/e2e/**/*.test.ts", "test/conformance/**/*.test.ts"],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // Each file starts its own keyless + daprd; two at a time fit 2 cores.

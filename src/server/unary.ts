@@ -22,9 +22,15 @@ export interface RpcSpec {
   kit: boolean;
 }
 
-/** The instance name from daprd's header; several identical values count as one. */
+/**
+ * The instance name from daprd's header; several identical values count as one. HTTP/2 peers may fold
+ * repeated headers into one comma-separated value, and Dapr component names never contain commas.
+ */
 export function instanceFrom(metadata: Metadata, service: string): string {
-  const values = metadata.get(INSTANCE_HEADER).map((v) => (typeof v === "string" ? v : v.toString("utf8")));
+  const values = metadata
+    .get(INSTANCE_HEADER)
+    .flatMap((v) => (typeof v === "string" ? v : v.toString("utf8")).split(","))
+    .map((v) => v.trim());
   const distinct = [...new Set(values)];
   if (distinct.length === 0 || distinct[0] === "") throw errors.instanceHeaderMissing(service);
   if (distinct.length > 1) throw errors.instanceHeaderConflict(service, distinct);
