@@ -31,10 +31,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const socketDir = path.join(t.dir, "sock");
   const dataDir = path.join(t.dir, "data");
   const resources = writeResources(path.join(t.dir, "resources"), opts.components, opts.extra);
-  const keylessOpts: KeylessOptions = { socketDir, dataDir, ...(opts.keylessEnv ? { env: opts.keylessEnv } : {}) };
+  const keylessOpts: KeylessOptions = {
+    socketDir,
+    dataDir,
+    ...(opts.keylessEnv ? { env: opts.keylessEnv } : {}),
+  };
   // keyless must be listening before daprd starts: daprd scans the socket folder once.
   let keyless = await startKeyless(keylessOpts);
-  const daprd = await startDaprd({ socketDir, resourcesDir: resources, ...(opts.appId ? { appId: opts.appId } : {}) });
+  const daprd = await startDaprd({
+    socketDir,
+    resourcesDir: resources,
+    ...(opts.appId ? { appId: opts.appId } : {}),
+  });
   const stack: Stack = {
     tmp: t.dir,
     socketDir,

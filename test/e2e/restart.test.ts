@@ -45,7 +45,8 @@ describe("keyless restarts under a running daprd", () => {
     await eventually("statestore-b to answer", async () => (await b.get("before")).json === "b");
     await eventually(
       "the secret store to answer",
-      async () => (await call("GET", `${stack.daprd.http}/v1.0/secrets/secretstore/demo-greeting`)).status === 200,
+      async () =>
+        (await call("GET", `${stack.daprd.http}/v1.0/secrets/secretstore/demo-greeting`)).status === 200,
     );
     expect(stack.keyless.lines.join("\n")).toContain("restored instance from saved Init metadata");
     expect((await a.save([{ key: "after", value: "x" }])).status).toBe(204);
@@ -60,7 +61,10 @@ describe("keyless restarts under a running daprd", () => {
     }
     expect(acknowledged).toHaveLength(200);
     await stack.restartKeyless("SIGKILL");
-    await eventually("statestore to answer after kill -9", async () => (await a.get("durable-0")).status === 200);
+    await eventually(
+      "statestore to answer after kill -9",
+      async () => (await a.get("durable-0")).status === 200,
+    );
     const r = await a.bulk(acknowledged);
     const items = r.json as { key: string; data?: number }[];
     expect(items.filter((i) => i.data === undefined)).toEqual([]);

@@ -24,7 +24,9 @@ describe("secretstores.keyless through daprd", () => {
       daprPort: String(stack.daprd.httpPort),
       communicationProtocol: CommunicationProtocolEnum.HTTP,
     });
-    expect(await client.secret.get("secretstore", "demo-greeting")).toEqual({ "demo-greeting": "hello from keyless" });
+    expect(await client.secret.get("secretstore", "demo-greeting")).toEqual({
+      "demo-greeting": "hello from keyless",
+    });
   });
 
   it("gets nested file keys and env secrets over HTTP", async () => {

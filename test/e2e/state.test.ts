@@ -22,7 +22,11 @@ describe("state.keyless through daprd", () => {
   let b: ReturnType<typeof stateApi>;
 
   beforeAll(async () => {
-    stack = await startStack({ tag: "st", components: ["statestore.yaml"], extra: { "statestore-b.yaml": SECOND_STORE } });
+    stack = await startStack({
+      tag: "st",
+      components: ["statestore.yaml"],
+      extra: { "statestore-b.yaml": SECOND_STORE },
+    });
     s = stateApi(stack.daprd.http, "statestore");
     b = stateApi(stack.daprd.http, "statestore-b");
   });
@@ -51,7 +55,14 @@ describe("state.keyless through daprd", () => {
   });
 
   it("bulk-saves and bulk-gets in request order, with missing keys present but empty", async () => {
-    expect((await s.save([{ key: "b1", value: 1 }, { key: "b2", value: "two" }])).status).toBe(204);
+    expect(
+      (
+        await s.save([
+          { key: "b1", value: 1 },
+          { key: "b2", value: "two" },
+        ])
+      ).status,
+    ).toBe(204);
     const r = await s.bulk(["b2", "missing", "b1"]);
     expect(r.status).toBe(200);
     const items = r.json as { key: string; data?: unknown; etag?: string }[];
@@ -107,7 +118,9 @@ describe("state.keyless through daprd", () => {
   });
 
   it("expires items by ttlInSeconds, reports ttlExpireTime, and hides them at once", async () => {
-    expect((await s.save([{ key: "ttl", value: "short", metadata: { ttlInSeconds: "1" } }])).status).toBe(204);
+    expect((await s.save([{ key: "ttl", value: "short", metadata: { ttlInSeconds: "1" } }])).status).toBe(
+      204,
+    );
     const live = await s.get("ttl");
     expect(live.status).toBe(200);
     expect(live.headers.get("metadata.ttlexpiretime")).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);

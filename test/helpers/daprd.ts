@@ -23,7 +23,11 @@ export interface DaprdOptions {
 }
 
 /** Copies YAMLs from the repo's components/ folder (and extra inline YAMLs) into a fresh resources folder. */
-export function writeResources(dir: string, fromComponents: string[], extra: Record<string, string> = {}): string {
+export function writeResources(
+  dir: string,
+  fromComponents: string[],
+  extra: Record<string, string> = {},
+): string {
   mkdirSync(dir, { recursive: true });
   const available = readdirSync(path.join(REPO_ROOT, "components"));
   for (const f of fromComponents) {

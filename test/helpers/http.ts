@@ -6,7 +6,12 @@ export interface HttpResult {
   json: unknown;
 }
 
-export async function call(method: string, url: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const r = await fetch(url, {
     method,
     headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
@@ -28,7 +33,12 @@ export function stateApi(http: string, store: string) {
     save: (items: unknown[], query = "") => call("POST", `${base}${query}`, items),
     get: (key: string) => call("GET", `${base}/${encodeURIComponent(key)}`),
     del: (key: string, etag?: string) =>
-      call("DELETE", `${base}/${encodeURIComponent(key)}`, undefined, etag === undefined ? {} : { "If-Match": etag }),
+      call(
+        "DELETE",
+        `${base}/${encodeURIComponent(key)}`,
+        undefined,
+        etag === undefined ? {} : { "If-Match": etag },
+      ),
     bulk: (keys: string[]) => call("POST", `${base}/bulk`, { keys }),
     transact: (operations: unknown[]) => call("POST", `${base}/transaction`, { operations }),
   };

@@ -8,13 +8,20 @@ const require = createRequire(import.meta.url);
 
 export function listServices(socket: string, version: "v1alpha" | "v1" = "v1alpha"): Promise<string[]> {
   const protoRoot = path.join(path.dirname(require.resolve("@grpc/reflection/package.json")), "build/proto");
-  const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, { includeDirs: [protoRoot] });
+  const def = protoLoader.loadSync(`grpc/reflection/${version}/reflection.proto`, {
+    includeDirs: [protoRoot],
+  });
   const pkg = grpc.loadPackageDefinition(def) as unknown as {
     grpc: { reflection: Record<string, { ServerReflection: grpc.ServiceClientConstructor }> };
   };
-  const client = new pkg.grpc.reflection[version]!.ServerReflection(`unix:${socket}`, grpc.credentials.createInsecure());
+  const client = new pkg.grpc.reflection[version]!.ServerReflection(
+    `unix:${socket}`,
+    grpc.credentials.createInsecure(),
+  );
   return new Promise((resolve, reject) => {
-    const stream = (client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<unknown, unknown> }).ServerReflectionInfo();
+    const stream = (
+      client as unknown as { ServerReflectionInfo(): grpc.ClientDuplexStream<unknown, unknown> }
+    ).ServerReflectionInfo();
     stream.on("data", (res: { listServicesResponse?: { service: { name: string }[] } }) => {
       resolve((res.listServicesResponse?.service ?? []).map((s) => s.name).sort());
       stream.cancel();

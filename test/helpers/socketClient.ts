@@ -5,13 +5,21 @@
 import * as grpc from "@grpc/grpc-js";
 import { loadComponentDefinition, loadStatusRoot } from "../../src/server/protos.js";
 
-type Unary = (req: unknown, md: grpc.Metadata, cb: (err: grpc.ServiceError | null, res: unknown) => void) => void;
+type Unary = (
+  req: unknown,
+  md: grpc.Metadata,
+  cb: (err: grpc.ServiceError | null, res: unknown) => void,
+) => void;
 
 export interface CallError {
   code: number;
   details: string;
   /** Decoded google.rpc.Status from grpc-status-details-bin, when present. */
-  status?: { code: number; message: string; details: { typeUrl: string; decoded: Record<string, unknown> }[] };
+  status?: {
+    code: number;
+    message: string;
+    details: { typeUrl: string; decoded: Record<string, unknown> }[];
+  };
 }
 
 const pkgDef = loadComponentDefinition();

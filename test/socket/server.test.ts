@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { statSync, writeFileSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawnSync } from "node:child_process";
 import { startKeyless, type KeylessProcess } from "../helpers/keyless.js";
@@ -21,7 +21,11 @@ describe("keyless over its socket", () => {
   const socketDir = path.join(tmp.dir, "s");
   let keyless: KeylessProcess;
   let client: SocketClient;
-  const fail = (p: Promise<unknown>) => p.then(() => expect.fail("call should have failed"), (e: CallError) => e);
+  const fail = (p: Promise<unknown>) =>
+    p.then(
+      () => expect.fail("call should have failed"),
+      (e: CallError) => e,
+    );
 
   beforeAll(async () => {
     writeFileSync(path.join(tmp.dir, "secrets.json"), JSON.stringify({ a: "1", nested: { b: "2" } }));
@@ -33,7 +37,12 @@ describe("keyless over its socket", () => {
     });
     client = new SocketClient(keyless.socket);
     await client.call(S, "Init", { metadata: { properties: { ttlCleanupInterval: "1s" } } }, "st");
-    await client.call(SEC, "Init", { metadata: { properties: { secretsFile: "secrets.json", envPrefix: "KS_" } } }, "sec");
+    await client.call(
+      SEC,
+      "Init",
+      { metadata: { properties: { secretsFile: "secrets.json", envPrefix: "KS_" } } },
+      "sec",
+    );
   });
   afterAll(async () => {
     client?.close();
@@ -57,16 +66,27 @@ describe("keyless over its socket", () => {
   });
 
   it("answers Features, Ping and MultiMaxSize", async () => {
-    expect(await client.call(S, "Features", {}, "st")).toEqual({ features: ["ETAG", "TRANSACTIONAL", "TTL"] });
+    expect(await client.call(S, "Features", {}, "st")).toEqual({
+      features: ["ETAG", "TRANSACTIONAL", "TTL"],
+    });
     expect(await client.call(SEC, "Features", {}, "sec")).toEqual({ features: [] });
     expect(await client.call(S, "Ping", {}, "st")).toEqual({});
-    expect(await client.call("TransactionalStoreMultiMaxSize", "MultiMaxSize", {}, "st")).toEqual({ maxSize: 1000 });
+    expect(await client.call("TransactionalStoreMultiMaxSize", "MultiMaxSize", {}, "st")).toEqual({
+      maxSize: 1000,
+    });
   });
 
   it("serves secrets from the file and env sources", async () => {
     expect(await client.call(SEC, "Get", { key: "nested:b" }, "sec")).toEqual({ data: { "nested:b": "2" } });
-    expect(await client.call(SEC, "Get", { key: "FROM_ENV" }, "sec")).toEqual({ data: { FROM_ENV: "env-value" } });
-    const bulk = await client.call<{ data: Record<string, { secrets: Record<string, string> }> }>(SEC, "BulkGet", {}, "sec");
+    expect(await client.call(SEC, "Get", { key: "FROM_ENV" }, "sec")).toEqual({
+      data: { FROM_ENV: "env-value" },
+    });
+    const bulk = await client.call<{ data: Record<string, { secrets: Record<string, string> }> }>(
+      SEC,
+      "BulkGet",
+      {},
+      "sec",
+    );
     expect(Object.keys(bulk.data).sort()).toEqual(["FROM_ENV", "a", "nested:b"]);
   });
 
@@ -105,24 +125,44 @@ describe("keyless over its socket", () => {
 
   it("maps a malformed etag to INVALID_ARGUMENT and a stale one to FAILED_PRECONDITION, with BadRequest on etag", async () => {
     await client.call(S, "Set", { key: "e", value: Buffer.from("1") }, "st");
-    const bad = await fail(client.call(S, "Set", { key: "e", value: Buffer.from("2"), etag: { value: "zzz" } }, "st"));
+    const bad = await fail(
+      client.call(S, "Set", { key: "e", value: Buffer.from("2"), etag: { value: "zzz" } }, "st"),
+    );
     expect(bad.code).toBe(status.INVALID_ARGUMENT);
     expect(bad.status?.details).toHaveLength(1);
     expect(bad.status?.details[0]?.decoded).toMatchObject({ fieldViolations: [{ field: "etag" }] });
-    const stale = await fail(
-      client.call(S, "Delete", { key: "e", etag: { value: "0".repeat(32) } }, "st"),
-    );
+    const stale = await fail(client.call(S, "Delete", { key: "e", etag: { value: "0".repeat(32) } }, "st"));
     expect(stale.code).toBe(status.FAILED_PRECONDITION);
     expect(stale.status?.details[0]?.decoded).toMatchObject({ fieldViolations: [{ field: "etag" }] });
   });
 
   it("reports a BulkDelete etag mismatch and leaves the other item applied", async () => {
-    await client.call(S, "BulkSet", { items: [{ key: "b1", value: Buffer.from("1") }, { key: "b2", value: Buffer.from("1") }] }, "st");
+    await client.call(
+      S,
+      "BulkSet",
+      {
+        items: [
+          { key: "b1", value: Buffer.from("1") },
+          { key: "b2", value: Buffer.from("1") },
+        ],
+      },
+      "st",
+    );
     const e = await fail(
-      client.call(S, "BulkDelete", { items: [{ key: "b1" }, { key: "b2", etag: { value: "1".repeat(32) } }] }, "st"),
+      client.call(
+        S,
+        "BulkDelete",
+        { items: [{ key: "b1" }, { key: "b2", etag: { value: "1".repeat(32) } }] },
+        "st",
+      ),
     );
     expect(e.code).toBe(status.FAILED_PRECONDITION);
-    const got = await client.call<{ items: { key: string; data: Buffer }[] }>(S, "BulkGet", { items: [{ key: "b1" }, { key: "b2" }] }, "st");
+    const got = await client.call<{ items: { key: string; data: Buffer }[] }>(
+      S,
+      "BulkGet",
+      { items: [{ key: "b1" }, { key: "b2" }] },
+      "st",
+    );
     expect(got.items.map((i) => [i.key, i.data.length > 0])).toEqual([
       ["b1", false],
       ["b2", true],
@@ -149,11 +189,18 @@ describe("keyless over its socket", () => {
   });
 
   it("refuses Init with unknown or malformed metadata, naming the fields", async () => {
-    const unknown = await fail(client.call(S, "Init", { metadata: { properties: { bakend: "sqlite" } } }, "bad1"));
+    const unknown = await fail(
+      client.call(S, "Init", { metadata: { properties: { bakend: "sqlite" } } }, "bad1"),
+    );
     expect(unknown.code).toBe(status.INVALID_ARGUMENT);
     expect(unknown.details).toMatch(/bakend: unknown metadata key \(did you mean backend\?\)/);
     const malformed = await fail(
-      client.call(S, "Init", { metadata: { properties: { backend: "mongo", ttlCleanupInterval: "often" } } }, "bad2"),
+      client.call(
+        S,
+        "Init",
+        { metadata: { properties: { backend: "mongo", ttlCleanupInterval: "often" } } },
+        "bad2",
+      ),
     );
     expect(malformed.details).toMatch(/backend:.*ttlCleanupInterval:/s);
     const secrets = await fail(client.call(SEC, "Init", { metadata: { properties: {} } }, "bad3"));
@@ -174,17 +221,23 @@ describe("socket lifecycle", () => {
     const socketDir = path.join(tmp.dir, "s");
     const socket = path.join(socketDir, "keyless.sock");
     // A stale socket: bound, then the owner went away without removing the file.
-    const { mkdirSync } = await import("node:fs");
     mkdirSync(socketDir, { recursive: true });
     // A process that dies by SIGKILL while listening leaves its socket file behind.
-    spawnSync(process.execPath, ["-e", `require("net").createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, "SIGKILL"))`]);
+    spawnSync(process.execPath, [
+      "-e",
+      `require("net").createServer().listen(${JSON.stringify(socket)}, () => process.kill(process.pid, "SIGKILL"))`,
+    ]);
     expect(existsSync(socket)).toBe(true);
 
     const first = await startKeyless({ socketDir, dataDir: path.join(tmp.dir, "d") });
     expect(first.lines.join("\n")).toContain("removed a stale socket file");
 
     const second = spawnSync(process.execPath, [KEYLESS_MAIN, "serve"], {
-      env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: socketDir, KEYLESS_DATA_DIR: path.join(tmp.dir, "d2") },
+      env: {
+        ...process.env,
+        DAPR_COMPONENTS_SOCKETS_FOLDER: socketDir,
+        KEYLESS_DATA_DIR: path.join(tmp.dir, "d2"),
+      },
       encoding: "utf8",
       timeout: 15_000,
     });

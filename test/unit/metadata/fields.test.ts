@@ -6,7 +6,12 @@ describe("component metadata", () => {
   it("applies defaults and parses durations", () => {
     const r = parseStateMetadata({ ttlCleanupInterval: "500ms", busyTimeout: "2" });
     expect(r.problems).toEqual([]);
-    expect(r.value).toMatchObject({ backend: "sqlite", tableName: "state", ttlCleanupInterval: 500, busyTimeout: 2000 });
+    expect(r.value).toMatchObject({
+      backend: "sqlite",
+      tableName: "state",
+      ttlCleanupInterval: 500,
+      busyTimeout: 2000,
+    });
   });
 
   it("matches keys case-insensitively and accepts daprd's own keys", () => {
@@ -25,7 +30,9 @@ describe("component metadata", () => {
 
   it("refuses unknown keys with a suggestion, unless allowUnknownMetadata is set", () => {
     const r = parseStateMetadata({ ttlCleanupIntreval: "1s" });
-    expect(r.problems[0]).toMatch(/ttlCleanupIntreval: unknown metadata key \(did you mean ttlCleanupInterval\?\)/);
+    expect(r.problems[0]).toMatch(
+      /ttlCleanupIntreval: unknown metadata key \(did you mean ttlCleanupInterval\?\)/,
+    );
     const lenient = parseStateMetadata({ ttlCleanupIntreval: "1s", allowUnknownMetadata: "true" });
     expect(lenient.problems).toEqual([]);
     expect(lenient.unknownKeys).toEqual(["ttlCleanupIntreval"]);
@@ -37,11 +44,15 @@ describe("component metadata", () => {
 
   it("derives the source chain from the settings present", () => {
     expect(parseSecretMetadata({ secretsFile: "a.json" }).value?.sources).toEqual(["file"]);
-    expect(parseSecretMetadata({ envPrefix: "X_", secretsFile: "a.json" }).value?.sources).toEqual(["file", "env"]);
-    expect(parseSecretMetadata({ sources: "env, file", envPrefix: "X_", secretsFile: "a" }).value?.sources).toEqual([
-      "env",
+    expect(parseSecretMetadata({ envPrefix: "X_", secretsFile: "a.json" }).value?.sources).toEqual([
       "file",
+      "env",
     ]);
-    expect(parseSecretMetadata({ sources: "file,file", secretsFile: "a" }).problems[0]).toMatch(/listed twice/);
+    expect(
+      parseSecretMetadata({ sources: "env, file", envPrefix: "X_", secretsFile: "a" }).value?.sources,
+    ).toEqual(["env", "file"]);
+    expect(parseSecretMetadata({ sources: "file,file", secretsFile: "a" }).problems[0]).toMatch(
+      /listed twice/,
+    );
   });
 });

@@ -40,7 +40,10 @@ describe("secret sources and chain", () => {
   });
 
   it("reads env vars by exact and shell spelling, and lists only prefixed ones", async () => {
-    const src = createEnvSource({ prefix: "APP_", env: { APP_DB_PASSWORD: "p", "APP_raw-name": "r", OTHER: "x" } });
+    const src = createEnvSource({
+      prefix: "APP_",
+      env: { APP_DB_PASSWORD: "p", "APP_raw-name": "r", OTHER: "x" },
+    });
     expect(await src.get("db-password")).toBe("p");
     expect(await src.get("raw-name")).toBe("r");
     expect(await src.get("OTHER")).toBeUndefined();
@@ -70,7 +73,14 @@ describe("secret sources and chain", () => {
   });
 
   it("refuses Init metadata without sources, and names the field", async () => {
-    const ctx = { instance: "i", dataDir: tmp.dir, baseDir: tmp.dir, env: {}, now: Date.now, log: pino({ level: "silent" }) };
+    const ctx = {
+      instance: "i",
+      dataDir: tmp.dir,
+      baseDir: tmp.dir,
+      env: {},
+      now: Date.now,
+      log: pino({ level: "silent" }),
+    };
     await expect(secretStoreKind.build({}, ctx)).rejects.toMatchObject({ code: "METADATA_INVALID" });
     await expect(secretStoreKind.build({ sources: "env" }, ctx)).rejects.toThrow(/envPrefix: required/);
     await expect(secretStoreKind.build({ sources: "vault" }, ctx)).rejects.toThrow(/unknown source "vault"/);

@@ -59,7 +59,9 @@ describe("InstanceRegistry", () => {
     const { kind, built } = fakeKind();
     await registry().init(kind, "a", { path: "x.db" });
     const fresh = registry();
-    const results = await Promise.all(Array.from({ length: 20 }, () => fresh.use(kind, "a", async (f) => f.props.path)));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => fresh.use(kind, "a", async (f) => f.props.path)),
+    );
     expect(results.every((r) => r === "x.db")).toBe(true);
     expect(built).toHaveLength(2);
   });
@@ -68,7 +70,9 @@ describe("InstanceRegistry", () => {
     const { kind } = fakeKind(["connectionString"]);
     await registry().init(kind, "b", { connectionString: "AccountKey=canary-secret", tableName: "t" });
     const dir = path.join(tmp.dir, "instances");
-    const text = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8")).join("");
+    const text = readdirSync(dir)
+      .map((f) => readFileSync(path.join(dir, f), "utf8"))
+      .join("");
     expect(text).not.toContain("canary-secret");
     await expect(registry().use(kind, "b", async () => 1)).rejects.toMatchObject({
       code: "INSTANCE_RESTORE_FAILED",

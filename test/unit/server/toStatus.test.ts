@@ -38,7 +38,11 @@ describe("toStatus", () => {
     expect(e.code).toBe(status.INVALID_ARGUMENT);
     const d = details(e)!;
     expect(d.details[0]!.typeUrl).toBe("type.googleapis.com/google.rpc.ErrorInfo");
-    expect(d.details[0]!.decoded.metadata).toEqual({ kit_error: "true", http_code: "400", tag: "KEYLESS_KEY_INVALID" });
+    expect(d.details[0]!.decoded.metadata).toEqual({
+      kit_error: "true",
+      http_code: "400",
+      tag: "KEYLESS_KEY_INVALID",
+    });
   });
 
   it("sends no details where daprd ignores them (secrets, transactions)", () => {

@@ -47,7 +47,14 @@ describe("StateStore on SQLite", () => {
 
   it("returns the bytes it was given, unchanged, with a 32-hex etag", async () => {
     const bytes = Buffer.from([0, 255, 1, 2, 0x80, 0xfe]);
-    await store.set({ key: "k", value: bytes, etag: null, metadata: {}, concurrency: "unspecified", contentType: "application/octet-stream" });
+    await store.set({
+      key: "k",
+      value: bytes,
+      etag: null,
+      metadata: {},
+      concurrency: "unspecified",
+      contentType: "application/octet-stream",
+    });
     const r = await store.get("k");
     expect(r.value).toEqual(bytes);
     expect(r.etag).toMatch(/^[0-9a-f]{32}$/);
@@ -83,12 +90,16 @@ describe("StateStore on SQLite", () => {
   });
 
   it("fails an etag write to a missing key", async () => {
-    await expect(set("ghost", "x", { etag: "0".repeat(32) })).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+    await expect(set("ghost", "x", { etag: "0".repeat(32) })).rejects.toMatchObject({
+      code: "ETAG_MISMATCH",
+    });
   });
 
   it("first-write without an etag inserts once and then refuses", async () => {
     await set("fw", "1", { concurrency: "first-write" });
-    await expect(set("fw", "2", { concurrency: "first-write" })).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+    await expect(set("fw", "2", { concurrency: "first-write" })).rejects.toMatchObject({
+      code: "ETAG_MISMATCH",
+    });
     await expect(set("fw", "2", { concurrency: "first-write", etag: "" })).rejects.toMatchObject({
       code: "ETAG_MISMATCH",
     });
@@ -121,9 +132,14 @@ describe("StateStore on SQLite", () => {
     expect(r.metadata.ttlExpireTime).toBeUndefined();
   });
 
-  it.each(["foo", "1.5", "-2", "2147483648", "1e3"])("rejects ttlInSeconds %s as TTL_INVALID", async (ttl) => {
-    await expect(set("t", "v", { metadata: { ttlInSeconds: ttl } })).rejects.toMatchObject({ code: "TTL_INVALID" });
-  });
+  it.each(["foo", "1.5", "-2", "2147483648", "1e3"])(
+    "rejects ttlInSeconds %s as TTL_INVALID",
+    async (ttl) => {
+      await expect(set("t", "v", { metadata: { ttlInSeconds: ttl } })).rejects.toMatchObject({
+        code: "TTL_INVALID",
+      });
+    },
+  );
 
   it("rejects an empty key and a key over 4 KiB", async () => {
     await expect(store.get("")).rejects.toMatchObject({ code: "KEY_INVALID" });
@@ -138,8 +154,22 @@ describe("StateStore on SQLite", () => {
     const b = await store.get("b");
     await expect(
       store.bulkSet([
-        { key: "a", value: Buffer.from("2"), etag: "f".repeat(32), metadata: {}, concurrency: "unspecified", contentType: "" },
-        { key: "b", value: Buffer.from("2"), etag: b.etag!, metadata: {}, concurrency: "unspecified", contentType: "" },
+        {
+          key: "a",
+          value: Buffer.from("2"),
+          etag: "f".repeat(32),
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
+        {
+          key: "b",
+          value: Buffer.from("2"),
+          etag: b.etag!,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
       ]),
     ).rejects.toMatchObject({ code: "ETAG_MISMATCH", key: "a" });
     expect((await store.get("a")).value!.toString()).toBe("1");
@@ -149,8 +179,22 @@ describe("StateStore on SQLite", () => {
   it("validates every bulk item before writing any", async () => {
     await expect(
       store.bulkSet([
-        { key: "ok", value: Buffer.from("1"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" },
-        { key: "", value: Buffer.from("1"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" },
+        {
+          key: "ok",
+          value: Buffer.from("1"),
+          etag: null,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
+        {
+          key: "",
+          value: Buffer.from("1"),
+          etag: null,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
       ]),
     ).rejects.toMatchObject({ code: "KEY_INVALID" });
     expect((await store.get("ok")).value).toBeUndefined();
@@ -160,14 +204,42 @@ describe("StateStore on SQLite", () => {
     await set("k1", "1");
     await store.transact([
       { kind: "delete", key: "k1", etag: null, metadata: {}, concurrency: "unspecified" },
-      { kind: "set", key: "k2", value: Buffer.from("2"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" },
+      {
+        kind: "set",
+        key: "k2",
+        value: Buffer.from("2"),
+        etag: null,
+        metadata: {},
+        concurrency: "unspecified",
+        contentType: "",
+      },
       { kind: "delete", key: "k2", etag: null, metadata: {}, concurrency: "unspecified" },
-      { kind: "set", key: "k3", value: Buffer.from("3"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" },
+      {
+        kind: "set",
+        key: "k3",
+        value: Buffer.from("3"),
+        etag: null,
+        metadata: {},
+        concurrency: "unspecified",
+        contentType: "",
+      },
     ]);
-    expect((await store.bulkGet(["k1", "k2", "k3"])).map((r) => r.value?.toString())).toEqual([undefined, undefined, "3"]);
+    expect((await store.bulkGet(["k1", "k2", "k3"])).map((r) => r.value?.toString())).toEqual([
+      undefined,
+      undefined,
+      "3",
+    ]);
     await expect(
       store.transact([
-        { kind: "set", key: "k4", value: Buffer.from("4"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" },
+        {
+          kind: "set",
+          key: "k4",
+          value: Buffer.from("4"),
+          etag: null,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
         { kind: "delete", key: "k3", etag: "a".repeat(32), metadata: {}, concurrency: "unspecified" },
       ]),
     ).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
@@ -189,7 +261,9 @@ describe("StateStore on SQLite", () => {
   it("keeps deletes of missing keys quiet and checks etags on delete", async () => {
     await store.delete({ key: "never", etag: null, metadata: {}, concurrency: "unspecified" });
     await set("d", "1");
-    await expect(store.delete({ key: "d", etag: "b".repeat(32), metadata: {}, concurrency: "unspecified" })).rejects.toMatchObject({
+    await expect(
+      store.delete({ key: "d", etag: "b".repeat(32), metadata: {}, concurrency: "unspecified" }),
+    ).rejects.toMatchObject({
       code: "ETAG_MISMATCH",
     });
     const { etag } = await store.get("d");

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, it } from "vitest";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { pino } from "pino";
@@ -24,13 +24,29 @@ describe("SQLite expired-row sweep", () => {
     });
     const store = new StateStore("s", backend, () => clock);
     for (let i = 0; i < 5; i++) {
-      await store.set({ key: `k${i}`, value: Buffer.from("v"), etag: null, metadata: { ttlInSeconds: "1" }, concurrency: "unspecified", contentType: "" });
+      await store.set({
+        key: `k${i}`,
+        value: Buffer.from("v"),
+        etag: null,
+        metadata: { ttlInSeconds: "1" },
+        concurrency: "unspecified",
+        contentType: "",
+      });
     }
-    await store.set({ key: "keep", value: Buffer.from("v"), etag: null, metadata: {}, concurrency: "unspecified", contentType: "" });
+    await store.set({
+      key: "keep",
+      value: Buffer.from("v"),
+      etag: null,
+      metadata: {},
+      concurrency: "unspecified",
+      contentType: "",
+    });
     clock += 1001;
     const raw = new Database(file, { readonly: true });
     const count = () => (raw.prepare("SELECT count(*) AS n FROM state").get() as { n: number }).n;
-    await waitFor("the sweep to remove expired rows", () => (count() === 1 ? true : undefined), { timeoutMs: 5000 });
+    await waitFor("the sweep to remove expired rows", () => (count() === 1 ? true : undefined), {
+      timeoutMs: 5000,
+    });
     raw.close();
     await store.close();
     tmp.cleanup();
