@@ -24,6 +24,11 @@ fi
 build_cli() {
   if [[ -x "$CLI_DIR/dapr" ]]; then return 0; fi
   if [[ "${KEYLESS_SKIP_DAPR_CLI:-}" == "1" ]]; then return 0; fi
+  # Remember a refusal so every run does not ask again; KEYLESS_RETRY_DAPR_CLI=1 asks anyway.
+  if [[ -f "$CLI_DIR.unavailable" && "${KEYLESS_RETRY_DAPR_CLI:-}" != "1" ]]; then
+    say "dapr CLI v$DAPR_CLI_VERSION: not available from the module proxy (cached answer; KEYLESS_RETRY_DAPR_CLI=1 retries)"
+    return 0
+  fi
   say "building the dapr CLI v$DAPR_CLI_VERSION (optional: tests do not need it)"
   local tmp; tmp="$(mktemp -d "$CACHE_ROOT/cli.XXXXXX")"
   # The CLI's binary is named after its module root ("cli"); it is renamed to "dapr".
@@ -35,6 +40,7 @@ build_cli() {
     say "WARNING: the Go module proxy did not serve github.com/dapr/cli@v$DAPR_CLI_VERSION:"
     grep -m1 -E "403|404|not available|error" "$tmp/build.log" | sed 's/^/[install-daprd]   /' >&2 || true
     say "WARNING: continuing without the dapr CLI; 'dapr run -f dapr.yaml' needs a CLI you install yourself."
+    touch "$CLI_DIR.unavailable"
   fi
   rm -rf "$tmp"
 }

@@ -12,7 +12,8 @@ echo "[test] daprd: $KEYLESS_DAPRD" >&2
 echo "[test] building keyless" >&2
 npm run --silent build
 
-echo "[test] lint" >&2
+echo "[test] type-check tests and benchmarks, lint" >&2
+npx --no-install tsc -p tsconfig.check.json
 npx --no-install eslint . --max-warnings 0
 
 mkdir -p .test-tmp

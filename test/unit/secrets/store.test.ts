@@ -34,7 +34,7 @@ describe("secret sources and chain", () => {
     writeFileSync(path.join(tmp.dir, "bad.json"), '{"pw": "hunter2-canary"');
     const p = createFileSource({ instance: "inst", file: "bad.json", separator: ":", baseDir: tmp.dir });
     await expect(p).rejects.toMatchObject({ code: "SOURCE_FAILED" });
-    const err = await p.catch((e: Error) => e);
+    const err = (await p.catch((e: Error) => e)) as Error;
     expect(err.message).toContain("bad.json");
     expect(err.message).not.toContain("hunter2-canary");
   });
