@@ -1,4 +1,12 @@
+import path from "node:path";
 import { defineConfig } from "vitest/config";
+import { ensureTestTls } from "./dev/tls.js";
+
+// The stand-ins serve HTTPS with a test CA. Node reads NODE_EXTRA_CA_CERTS once at start-up, so it is
+// set here, before vitest forks its workers (and inherited by every keyless process the tests spawn).
+const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
+process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
+process.env.KEYLESS_TEST_TLS_DIR = tls.dir;
 
 export default defineConfig({
   test: {
@@ -7,7 +15,7 @@ export default defineConfig({
         test: {
           name: "unit",
           sequence: { groupOrder: 0 },
-          include: ["test/unit/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/standins/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },
