@@ -45,7 +45,7 @@ export function ensureTestTls(dir: string): TestTls {
             "the openssl command is needed to create the stand-ins' test certificates; install openssl",
           );
         }
-        throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`);
+        throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`, { cause: e });
       }
     };
     run([
