@@ -43,6 +43,7 @@ export function ensureTestTls(dir: string): TestTls {
         if (err.code === "ENOENT") {
           throw new Error(
             "the openssl command is needed to create the stand-ins' test certificates; install openssl",
+            { cause: e },
           );
         }
         throw new Error(`openssl ${args[0]} failed: ${err.stderr?.toString() ?? err.message}`, { cause: e });
