@@ -5,6 +5,7 @@
  *   keyless help      usage
  */
 import { readProcessConfig } from "./config.js";
+import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory } from "./observability/logger.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
@@ -43,6 +44,7 @@ async function serve(): Promise<void> {
     env: process.env,
     now: Date.now,
     loggers,
+    credentials: new CredentialPool(),
   });
   let running;
   try {

@@ -2,6 +2,7 @@
  * A component kind ("state" or "secretstores") knows how to build an instance from its Init metadata.
  * The server and the instance registry work with kinds only, never with a concrete store.
  */
+import type { CredentialPool } from "../identity/credentialPool.js";
 import type { Logger, LoggerFactory } from "../observability/logger.js";
 
 export interface BuildContext {
@@ -13,6 +14,8 @@ export interface BuildContext {
   env: NodeJS.ProcessEnv;
   now: () => number;
   log: Logger;
+  /** The process-wide credentials, one per identity. */
+  credentials: CredentialPool;
 }
 
 export interface ComponentKind<T> {
@@ -32,4 +35,5 @@ export interface KindContext {
   env: NodeJS.ProcessEnv;
   now: () => number;
   loggers: LoggerFactory;
+  credentials: CredentialPool;
 }

@@ -96,12 +96,15 @@ export const errors = {
     name: string | undefined,
     reason: string,
     cause?: unknown,
+    extra: { transient?: boolean; retryAfterMs?: number } = {},
   ) =>
     new KeylessError(
       "SOURCE_FAILED",
       `secret store ${quote(instance)}: source ${source} failed${name === undefined ? "" : ` for secret ${quote(name)}`}: ${reason}`,
-      { cause },
+      { cause, ...extra },
     ),
+  secretNotAllowed: (instance: string, name: string, rule: string) =>
+    new KeylessError("SECRET_NOT_ALLOWED", `secret ${quote(name)} is not served by secret store ${quote(instance)}: ${rule}`),
   backendFailed: (instance: string, backend: string, op: string, cause?: unknown) =>
     new KeylessError(
       "BACKEND_FAILED",

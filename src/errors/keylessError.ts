@@ -20,19 +20,36 @@ export type ErrorCode =
   | "SECRET_NOT_FOUND"
   | "SECRET_NAME_INVALID"
   | "SOURCE_FAILED"
+  | "SECRET_NOT_ALLOWED"
+  | "IDENTITY_UNKNOWN"
+  | "IDENTITY_UNREACHABLE"
+  | "IDENTITY_FAILED"
   | "BACKEND_FAILED"
   | "INTERNAL";
+
+export interface KeylessErrorOptions {
+  cause?: unknown;
+  key?: string;
+  /** The failure may go away by itself (throttling, outage, timeout): caches may serve stale values. */
+  transient?: boolean;
+  /** The dependency asked us to wait this long before calling again (Retry-After). */
+  retryAfterMs?: number;
+}
 
 export class KeylessError extends Error {
   readonly code: ErrorCode;
   /** For ETag errors: the key the check failed on, so bulk callers can say which item failed. */
   readonly key?: string;
+  readonly transient: boolean;
+  readonly retryAfterMs?: number;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; key?: string }) {
+  constructor(code: ErrorCode, message: string, options?: KeylessErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = "KeylessError";
     this.code = code;
+    this.transient = options?.transient ?? false;
     if (options?.key !== undefined) this.key = options.key;
+    if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
   }
 }
 

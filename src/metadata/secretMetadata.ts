@@ -1,26 +1,24 @@
 /** Metadata of a `secretstores.keyless` component instance. README "secretstores.keyless metadata" documents each field. */
 import { z } from "zod";
-import { boolText, parseMetadata, type ParseOutcome } from "./fields.js";
+import { boolText, durationText, parseMetadata, type ParseOutcome } from "./fields.js";
 
-export const SOURCE_KINDS = ["file", "env"] as const;
+export const SOURCE_KINDS = ["containerapp", "keyvault", "file", "env"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
-const sourcesText = z
-  .string()
-  .transform((v) =>
-    v
-      .split(",")
-      .map((s) => s.trim().toLowerCase())
-      .filter((s) => s.length > 0),
-  )
+const listText = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
+
+const sourcesText = listText
+  .transform((list) => list.map((s) => s.toLowerCase()))
   .superRefine((list, ctx) => {
     const seen = new Set<string>();
     for (const s of list) {
       if (!(SOURCE_KINDS as readonly string[]).includes(s)) {
-        ctx.addIssue({
-          code: "custom",
-          message: `unknown source "${s}"; known sources: ${SOURCE_KINDS.join(", ")}`,
-        });
+        ctx.addIssue({ code: "custom", message: `unknown source "${s}"; known sources: ${SOURCE_KINDS.join(", ")}` });
       }
       if (seen.has(s)) ctx.addIssue({ code: "custom", message: `source "${s}" is listed twice` });
       seen.add(s);
@@ -28,39 +26,95 @@ const sourcesText = z
   })
   .transform((list) => list as SourceKind[]);
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const VAULT_SUFFIX = {
+  azurepubliccloud: "vault.azure.net",
+  azurechinacloud: "vault.azure.cn",
+  azureusgovernmentcloud: "vault.usgovcloudapi.net",
+} as const;
+
 export const secretMetadataSchema = z.object({
   sources: sourcesText.optional(),
   secretsFile: z.string().trim().min(1).optional(),
   nestedSeparator: z.string().min(1).max(8).optional().default(":"),
   envPrefix: z.string().optional(),
+  secretsMountPath: z.string().trim().min(1).optional(),
+  containerAppManifest: z.string().trim().min(1).optional(),
+  vaultName: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){1,22}[A-Za-z0-9]$/, "must be a Key Vault name (3-24 letters, digits and single dashes)")
+    .optional(),
+  vaultUri: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
+  azureEnvironment: z
+    .string()
+    .transform((v) => v.toLowerCase().replace(/cloud$/, "") + "cloud")
+    .pipe(z.enum(["azurepubliccloud", "azurechinacloud", "azureusgovernmentcloud"], { message: "must be AzurePublicCloud, AzureChinaCloud or AzureUSGovernmentCloud" }))
+    .optional()
+    .default("azurepubliccloud"),
+  azureClientId: z.string().trim().regex(GUID, "must be a GUID (the identity's client id)").optional(),
+  azureManagedIdentityResourceId: z
+    .string()
+    .trim()
+    .regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i, "must be the ARM id of a user-assigned identity")
+    .optional(),
+  azureObjectId: z.string().trim().regex(GUID, "must be a GUID (the identity's object/principal id)").optional(),
+  azureTenantId: z.string().trim().regex(GUID, "must be a GUID").optional(),
+  azureCredential: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(["managedidentity", "workloadidentity", "cli", "default"], { message: "must be managedidentity, workloadidentity, cli or default" }))
+    .optional(),
+  nameMapping: z.enum(["dashes", "none"], { message: 'must be "dashes" or "none"' }).optional().default("dashes"),
+  cacheTTL: durationText({ min: 0, max: 86_400_000 }).optional().default(300_000),
+  staleIfError: durationText({ min: 0, max: 7 * 86_400_000 }).optional().default(3_600_000),
+  negativeCacheTTL: durationText({ min: 0, max: 3_600_000 }).optional().default(10_000),
+  requestTimeout: durationText({ min: 100, max: 120_000 }).optional().default(10_000),
+  allowedSecrets: listText.optional(),
+  deniedSecrets: listText.optional(),
   allowUnknownMetadata: boolText.optional().default(false),
 });
 
-export type SecretMetadata = z.infer<typeof secretMetadataSchema> & { sources: SourceKind[] };
+type Parsed = z.infer<typeof secretMetadataSchema>;
+export type SecretMetadata = Parsed & { sources: SourceKind[]; vaultUrl?: string };
 
 export function parseSecretMetadata(props: Record<string, string>): ParseOutcome<SecretMetadata> {
   const out = parseMetadata(secretMetadataSchema, props);
   const v = out.value;
   if (!v) return out as ParseOutcome<SecretMetadata>;
+  const ids = (["azureClientId", "azureManagedIdentityResourceId", "azureObjectId"] as const).filter((k) => v[k]);
+  if (ids.length > 1) out.problems.push(`${ids.join(", ")}: give at most one of them; they all name the identity to use`);
+  if (v.vaultName && v.vaultUri) out.problems.push("vaultName, vaultUri: give one of them, not both");
+  const vaultUrl = v.vaultUri
+    ? v.vaultUri.replace(/\/+$/, "")
+    : v.vaultName
+      ? `https://${v.vaultName}.${VAULT_SUFFIX[v.azureEnvironment]}`
+      : undefined;
   const sources: SourceKind[] = v.sources ?? [
+    ...(v.secretsMountPath || v.containerAppManifest ? (["containerapp"] as const) : []),
+    ...(vaultUrl ? (["keyvault"] as const) : []),
     ...(v.secretsFile ? (["file"] as const) : []),
     ...(v.envPrefix ? (["env"] as const) : []),
   ];
   if (sources.length === 0) {
     out.problems.push(
-      "sources: no secret source is configured; set secretsFile and/or envPrefix, or list sources",
+      "sources: no secret source is configured; set vaultName, secretsMountPath, containerAppManifest, secretsFile and/or envPrefix, or list sources",
     );
   }
-  if (sources.includes("file") && !v.secretsFile) {
-    out.problems.push("secretsFile: required when the file source is listed");
-  }
+  if (sources.includes("file") && !v.secretsFile) out.problems.push("secretsFile: required when the file source is listed");
   if (sources.includes("env") && !v.envPrefix) {
     out.problems.push(
       "envPrefix: required when the env source is listed, so that BulkGet never exposes unrelated environment variables",
     );
   }
+  if (sources.includes("keyvault") && !vaultUrl) out.problems.push("vaultName: required when the keyvault source is listed (or give vaultUri)");
+  if (sources.includes("containerapp") && !v.secretsMountPath && !v.containerAppManifest) {
+    out.problems.push("secretsMountPath: the containerapp source needs secretsMountPath and/or containerAppManifest");
+  }
   if (out.problems.length > 0) return { problems: out.problems, unknownKeys: out.unknownKeys };
-  return { ...out, value: { ...v, sources } };
+  return { ...out, value: { ...v, sources, ...(vaultUrl && { vaultUrl }) } };
 }
 
 export const SECRET_STORE_SECRET_KEYS: readonly string[] = [];

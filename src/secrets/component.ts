@@ -1,10 +1,15 @@
 /** The `secretstores.keyless` component kind: metadata -> SecretStore with its ordered source chain. */
+import path from "node:path";
 import { errors } from "../errors/catalog.js";
-import type { ComponentKind } from "../components/kind.js";
-import { parseSecretMetadata, SECRET_STORE_SECRET_KEYS } from "../metadata/secretMetadata.js";
+import type { BuildContext, ComponentKind } from "../components/kind.js";
+import { identityFromMetadata, identityKey, type IdentitySpec } from "../identity/identitySpec.js";
+import { parseSecretMetadata, SECRET_STORE_SECRET_KEYS, type SecretMetadata } from "../metadata/secretMetadata.js";
+import { CachedSource } from "./cache.js";
 import type { SecretSource } from "./source.js";
+import { createContainerAppSource, loadContainerAppManifest } from "./sources/containerapp.js";
 import { createEnvSource } from "./sources/env.js";
 import { createFileSource } from "./sources/file.js";
+import { createKeyVaultSource } from "./sources/keyvault.js";
 import { SecretStore } from "./store.js";
 
 export const secretStoreKind: ComponentKind<SecretStore> = {
@@ -19,26 +24,98 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
     const md = parsed.value;
     for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
     const sources: SecretSource[] = [];
-    for (const kind of md.sources) {
-      switch (kind) {
-        case "file":
-          sources.push(
-            await createFileSource({
-              instance: ctx.instance,
-              file: md.secretsFile!,
-              separator: md.nestedSeparator,
-              baseDir: ctx.baseDir,
-            }),
-          );
-          break;
-        case "env":
-          sources.push(createEnvSource({ prefix: md.envPrefix!, env: ctx.env }));
-          break;
-      }
-    }
-    const store = new SecretStore(ctx.instance, sources);
-    ctx.log.info({ sources: store.sourceNames }, "secret store ready");
+    for (const kind of md.sources) sources.push(await buildSource(kind, md, ctx));
+    const store = new SecretStore(ctx.instance, sources, {
+      ...(md.allowedSecrets && { allowed: md.allowedSecrets }),
+      ...(md.deniedSecrets && { denied: md.deniedSecrets }),
+    });
+    ctx.log.info({ sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) }, "secret store ready");
     return store;
   },
   close: (store) => store.close(),
 };
+
+function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): SecretSource {
+  return new CachedSource(source, {
+    ttlMs: md.cacheTTL,
+    staleIfErrorMs: md.staleIfError,
+    negativeTtlMs: md.negativeCacheTTL,
+    maxEntries: 10_000,
+    now: ctx.now,
+    log: ctx.log,
+  });
+}
+
+function keyVault(vaultUrl: string, spec: IdentitySpec, md: SecretMetadata, ctx: BuildContext): SecretSource {
+  return cached(
+    createKeyVaultSource({
+      instance: ctx.instance,
+      vaultUrl,
+      credential: ctx.credentials.get(spec),
+      nameMapping: md.nameMapping,
+      timeoutMs: md.requestTimeout,
+      log: ctx.log,
+    }),
+    md,
+    ctx,
+  );
+}
+
+async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMetadata, ctx: BuildContext) {
+  switch (kind) {
+    case "file":
+      return createFileSource({
+        instance: ctx.instance,
+        file: md.secretsFile!,
+        separator: md.nestedSeparator,
+        baseDir: ctx.baseDir,
+      });
+    case "env":
+      return createEnvSource({ prefix: md.envPrefix!, env: ctx.env });
+    case "keyvault":
+      return keyVault(md.vaultUrl!, identityFromMetadata(md), md, ctx);
+    case "containerapp": {
+      const manifest = md.containerAppManifest
+        ? await loadContainerAppManifest(ctx.instance, path.resolve(ctx.baseDir, md.containerAppManifest))
+        : undefined;
+      // Key Vault references in the manifest use the identity the manifest names, one source per
+      // (vault, identity), created on first use.
+      const refSources = new Map<string, SecretSource>();
+      return createContainerAppSource({
+        instance: ctx.instance,
+        ...(md.secretsMountPath && { mountPath: path.resolve(ctx.baseDir, md.secretsMountPath) }),
+        ...(manifest && { manifest }),
+        env: ctx.env,
+        resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
+          const ref = parseKeyVaultSecretUrl(keyVaultUrl);
+          if (!ref) {
+            throw errors.sourceFailed(ctx.instance, "containerapp", secret, "its keyVaultUrl is not a Key Vault secret URL");
+          }
+          const spec: IdentitySpec =
+            identity.toLowerCase() === "system" ? { kind: "managed", by: "system" } : { kind: "managed", by: "resourceId", id: identity };
+          const key = `${ref.vaultUrl}|${identityKey(spec)}`;
+          let src = refSources.get(key);
+          if (!src) {
+            src = keyVault(ref.vaultUrl, spec, { ...md, nameMapping: "none" }, ctx);
+            refSources.set(key, src);
+          }
+          return src.get(ref.name, ref.version ? { version: ref.version } : undefined);
+        },
+      });
+    }
+  }
+}
+
+/** `https://<vault>/secrets/<name>[/<version>]` -> its parts, or undefined. */
+export function parseKeyVaultSecretUrl(url: string): { vaultUrl: string; name: string; version?: string } | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== "https:") return undefined;
+  const parts = u.pathname.split("/").filter(Boolean);
+  if (parts[0] !== "secrets" || !parts[1] || parts.length > 3) return undefined;
+  return { vaultUrl: u.origin, name: decodeURIComponent(parts[1]), ...(parts[2] && { version: parts[2] }) };
+}

@@ -6,8 +6,17 @@
 export interface SecretSource {
   /** Short name used in errors and logs, e.g. "file(./dev/secrets.json)". Never contains a value. */
   readonly name: string;
-  get(name: string): Promise<string | undefined>;
-  /** Every secret this source can enumerate, for BulkGet. */
-  list(): Promise<Map<string, string>>;
+  get(name: string, options?: GetOptions): Promise<string | undefined>;
+  /** Every secret this source can enumerate, for BulkGet (at most `maxResults` when given). */
+  list(options?: ListOptions): Promise<Map<string, string>>;
   close?(): Promise<void>;
+}
+
+export interface GetOptions {
+  /** A specific version (Key Vault `version_id`); sources without versions ignore it. */
+  version?: string;
+}
+
+export interface ListOptions {
+  maxResults?: number;
 }

@@ -1,5 +1,5 @@
 /**
- * A secret store instance: Get and BulkGet over an ordered chain of sources.
+ * A secret store instance: Get and BulkGet over an ordered chain of sources, with allow/deny lists.
  * https://docs.dapr.io/reference/api/secrets_api/ ; wire details in the pluggable-components spec 4.9.
  */
 import { errors } from "../errors/catalog.js";
@@ -7,32 +7,55 @@ import type { SecretSource } from "./source.js";
 
 export const MAX_SECRET_NAME_BYTES = 1024;
 
+export interface SecretPolicy {
+  allowed?: readonly string[];
+  denied?: readonly string[];
+}
+
 export class SecretStore {
+  private readonly allowed?: Set<string>;
+  private readonly denied: Set<string>;
+
   constructor(
     readonly instance: string,
     private readonly sources: readonly SecretSource[],
-  ) {}
+    policy: SecretPolicy = {},
+  ) {
+    if (policy.allowed) this.allowed = new Set(policy.allowed);
+    this.denied = new Set(policy.denied ?? []);
+  }
 
   get sourceNames(): string[] {
     return this.sources.map((s) => s.name);
   }
 
-  /** Returns `{ [name]: value }` from the first source that has the secret; throws SECRET_NOT_FOUND naming every source. */
-  async get(name: string): Promise<Record<string, string>> {
+  /**
+   * Returns `{ [name]: value }` from the first source that has the secret. Request metadata `version_id`
+   * selects a version where a source has versions. Throws SECRET_NOT_FOUND naming every source consulted,
+   * SECRET_NOT_ALLOWED for names the policy excludes, and SOURCE_FAILED when a source is broken (the chain
+   * stops there: a failing vault never falls through to a local file unnoticed).
+   */
+  async get(name: string, metadata: Record<string, string> = {}): Promise<Record<string, string>> {
     validateSecretName(this.instance, name);
+    this.checkPolicy(name);
+    const version = metadata.version_id || undefined;
     for (const source of this.sources) {
-      const value = await source.get(name);
+      const value = await source.get(name, version ? { version } : undefined);
       if (value !== undefined) return { [name]: value };
     }
     throw errors.secretNotFound(this.instance, name, this.sourceNames);
   }
 
-  /** Every secret of every source; on a name clash the earlier source in the chain wins. */
-  async bulkGet(): Promise<Map<string, Record<string, string>>> {
+  /** Every secret of every source, allowed by the policy; earlier sources win a name clash. `maxresults` caps the count. */
+  async bulkGet(metadata: Record<string, string> = {}): Promise<Map<string, Record<string, string>>> {
+    const max = parseMaxResults(this.instance, metadata.maxresults);
     const out = new Map<string, Record<string, string>>();
     for (const source of this.sources) {
-      for (const [name, value] of await source.list()) {
-        if (!out.has(name)) out.set(name, { [name]: value });
+      if (max !== undefined && out.size >= max) break;
+      const remaining = max === undefined ? undefined : max - out.size;
+      for (const [name, value] of await source.list(remaining === undefined ? undefined : { maxResults: remaining })) {
+        if (max !== undefined && out.size >= max) break;
+        if (!out.has(name) && this.isAllowed(name)) out.set(name, { [name]: value });
       }
     }
     return out;
@@ -41,6 +64,24 @@ export class SecretStore {
   async close(): Promise<void> {
     await Promise.all(this.sources.map((s) => s.close?.()));
   }
+
+  private isAllowed(name: string): boolean {
+    return !this.denied.has(name) && (this.allowed === undefined || this.allowed.has(name));
+  }
+
+  private checkPolicy(name: string): void {
+    if (this.denied.has(name)) throw errors.secretNotAllowed(this.instance, name, "it is listed in deniedSecrets");
+    if (this.allowed && !this.allowed.has(name)) {
+      throw errors.secretNotAllowed(this.instance, name, "it is not listed in allowedSecrets");
+    }
+  }
+}
+
+function parseMaxResults(instance: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d{1,6}$/.test(raw)) throw errors.secretNameInvalid(instance, `maxresults must be a positive integer, got ${JSON.stringify(raw.slice(0, 20))}`);
+  const n = Number(raw);
+  return n > 0 ? n : undefined;
 }
 
 export function validateSecretName(instance: string, name: string): void {

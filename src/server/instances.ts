@@ -60,6 +60,7 @@ export class InstanceRegistry {
       env: this.ctx.env,
       now: this.ctx.now,
       log: this.ctx.loggers.forArea(kind.category, { instance }),
+      credentials: this.ctx.credentials,
     };
   }
 

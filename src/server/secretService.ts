@@ -35,12 +35,12 @@ export function registerSecretStore(
     ),
     Ping: rpc("Ping", async () => ({})),
     Get: rpc("Get", async (req, instance) =>
-      withStore(instance, async (s) => ({ data: await s.get(req.key) })),
+      withStore(instance, async (s) => ({ data: await s.get(req.key, req.metadata ?? {}) })),
     ),
-    BulkGet: rpc("BulkGet", async (_req, instance) =>
+    BulkGet: rpc("BulkGet", async (req, instance) =>
       withStore(instance, async (s) => {
         const data: Record<string, SecretResponse> = {};
-        for (const [name, secrets] of await s.bulkGet()) data[name] = { secrets };
+        for (const [name, secrets] of await s.bulkGet(req.metadata ?? {})) data[name] = { secrets };
         return { data };
       }),
     ),

@@ -32,6 +32,10 @@ const MAPPINGS: Record<ErrorCode, Mapping> = {
   SECRET_NOT_FOUND: { grpc: Status.NOT_FOUND },
   SECRET_NAME_INVALID: { grpc: Status.INVALID_ARGUMENT },
   SOURCE_FAILED: { grpc: Status.UNAVAILABLE },
+  SECRET_NOT_ALLOWED: { grpc: Status.PERMISSION_DENIED },
+  IDENTITY_UNKNOWN: { grpc: Status.FAILED_PRECONDITION, http: 503 },
+  IDENTITY_UNREACHABLE: { grpc: Status.UNAVAILABLE, http: 503 },
+  IDENTITY_FAILED: { grpc: Status.UNAVAILABLE, http: 503 },
   BACKEND_FAILED: { grpc: Status.UNAVAILABLE, http: 503 },
   INTERNAL: { grpc: Status.INTERNAL },
 };

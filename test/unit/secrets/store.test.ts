@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
+import { CredentialPool } from "../../../src/identity/credentialPool.js";
 import { secretStoreKind } from "../../../src/secrets/component.js";
 import { createEnvSource } from "../../../src/secrets/sources/env.js";
 import { createFileSource } from "../../../src/secrets/sources/file.js";
@@ -80,6 +81,7 @@ describe("secret sources and chain", () => {
       env: {},
       now: Date.now,
       log: pino({ level: "silent" }),
+      credentials: new CredentialPool(),
     };
     await expect(secretStoreKind.build({}, ctx)).rejects.toMatchObject({ code: "METADATA_INVALID" });
     await expect(secretStoreKind.build({ sources: "env" }, ctx)).rejects.toThrow(/envPrefix: required/);

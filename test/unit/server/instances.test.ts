@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
+import { CredentialPool } from "../../../src/identity/credentialPool.js";
 import type { ComponentKind } from "../../../src/components/kind.js";
 import { SavedInitStore } from "../../../src/persistence/savedInit.js";
 import { InstanceRegistry } from "../../../src/server/instances.js";
@@ -41,6 +42,7 @@ describe("InstanceRegistry", () => {
       env: {},
       now: Date.now,
       loggers,
+      credentials: new CredentialPool(),
     });
   beforeEach(() => {
     tmp = makeTmpDir("reg");

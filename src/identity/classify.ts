@@ -1,0 +1,67 @@
+/**
+ * Turns a failed token request into a KeylessError that says which identity was tried and what went
+ * wrong: unknown to the endpoint, endpoint unreachable, or another refusal. Classified by HTTP status and
+ * errno found on the error or its causes, not by searching message text; the raw message (which can
+ * echo request details) is never passed on.
+ */
+import { KeylessError } from "../errors/keylessError.js";
+import { describeIdentity, type IdentitySpec } from "./identitySpec.js";
+
+const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EAI_AGAIN", "EPIPE"]);
+
+interface Facts {
+  status?: number;
+  errno?: string;
+  network: boolean;
+}
+
+function facts(e: unknown): Facts {
+  const out: Facts = { network: false };
+  const seen = new Set<unknown>();
+  let cur: unknown = e;
+  for (let depth = 0; cur && typeof cur === "object" && !seen.has(cur) && depth < 8; depth++) {
+    seen.add(cur);
+    const o = cur as { code?: unknown; statusCode?: unknown; status?: unknown; httpStatusCode?: unknown; name?: unknown; cause?: unknown };
+    for (const s of [o.statusCode, o.status, o.httpStatusCode]) {
+      if (out.status === undefined && typeof s === "number" && s >= 100) out.status = s;
+    }
+    if (typeof o.code === "string" && NETWORK_CODES.has(o.code)) {
+      out.errno = o.code;
+      out.network = true;
+    }
+    if (o.name === "RestError" && o.code === "REQUEST_SEND_ERROR") out.network = true;
+    cur = o.cause;
+  }
+  return out;
+}
+
+export function classifyTokenError(spec: IdentitySpec, scope: string, e: unknown): KeylessError {
+  const who = describeIdentity(spec);
+  const f = facts(e);
+  // MSAL reports HTTP failures of the managed-identity endpoint without a status field; the
+  // credential marks network failures, and 400 is how the endpoint answers an unknown identity.
+  const name = (e as { name?: string })?.name ?? "";
+  const text = e instanceof Error ? e.message : "";
+  const network = f.network || /Network unreachable/.test(text);
+  if (network) {
+    return new KeylessError(
+      "IDENTITY_UNREACHABLE",
+      `token for ${scope} via ${who}: the identity endpoint is unreachable${f.errno ? ` (${f.errno})` : ""}; ` +
+        `check that managed identity is enabled for this app (IDENTITY_ENDPOINT / IMDS)`,
+      { cause: e },
+    );
+  }
+  if (f.status === 400 || /No (Managed Identity|system-assigned)/i.test(text)) {
+    return new KeylessError(
+      "IDENTITY_UNKNOWN",
+      `token for ${scope} via ${who}: the identity endpoint does not know this identity; ` +
+        `check that it is assigned to this app and that the id in the component metadata is right`,
+      { cause: e },
+    );
+  }
+  return new KeylessError(
+    "IDENTITY_FAILED",
+    `token for ${scope} via ${who} failed${f.status ? ` (HTTP ${f.status})` : ""}${name ? ` [${name}]` : ""}`,
+    { cause: e },
+  );
+}

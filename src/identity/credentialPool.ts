@@ -1,0 +1,31 @@
+/**
+ * One CachedCredential per identity for the whole process, shared by every component instance that
+ * names that identity: N instances of the same identity cost one token per resource, not N.
+ */
+import type { TokenCredential } from "@azure/identity";
+import { CachedCredential } from "./cachedCredential.js";
+import { credentialFor } from "./credentialFor.js";
+import { identityKey, type IdentitySpec } from "./identitySpec.js";
+
+export class CredentialPool {
+  private readonly byKey = new Map<string, CachedCredential>();
+
+  constructor(
+    private readonly factory: (spec: IdentitySpec) => TokenCredential = credentialFor,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(spec: IdentitySpec): CachedCredential {
+    const key = identityKey(spec);
+    let c = this.byKey.get(key);
+    if (!c) {
+      c = new CachedCredential(spec, this.factory(spec), this.now);
+      this.byKey.set(key, c);
+    }
+    return c;
+  }
+
+  get size(): number {
+    return this.byKey.size;
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * A cache in front of a remote source (Key Vault):
+ * - values are fresh for `ttlMs`; "not here" answers for `negativeTtlMs`;
+ * - concurrent misses for the same secret share one request (single flight);
+ * - when the source fails transiently (outage, throttling, timeout) a value fetched within
+ *   `ttlMs + staleIfErrorMs` is served instead, and a warning says so;
+ * - after a Retry-After the source is not called again until that time has passed.
+ * Secret values stay inside this object; logs carry names and error codes only.
+ */
+import { isKeylessError } from "../errors/keylessError.js";
+import type { Logger } from "../observability/logger.js";
+import type { GetOptions, ListOptions, SecretSource } from "./source.js";
+
+export interface CacheOptions {
+  ttlMs: number;
+  staleIfErrorMs: number;
+  negativeTtlMs: number;
+  maxEntries: number;
+  now: () => number;
+  log: Logger;
+}
+
+interface Entry<T> {
+  value: T;
+  fetchedAt: number;
+  /** false for a "not here" answer. */
+  found: boolean;
+}
+
+export interface CacheStats {
+  hits: number;
+  misses: number;
+  staleServed: number;
+  sourceCalls: number;
+}
+
+export class CachedSource implements SecretSource {
+  readonly name: string;
+  readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, sourceCalls: 0 };
+  private readonly entries = new Map<string, Entry<string | undefined>>();
+  private readonly pending = new Map<string, Promise<string | undefined>>();
+  private listEntry: { key: string; entry: Entry<Map<string, string>> } | undefined;
+  private listPending: Promise<Map<string, string>> | undefined;
+  private blockedUntil = 0;
+  private blockedBy: unknown;
+
+  constructor(
+    private readonly inner: SecretSource,
+    private readonly opts: CacheOptions,
+  ) {
+    this.name = inner.name;
+  }
+
+  async get(name: string, options?: GetOptions): Promise<string | undefined> {
+    const key = options?.version ? `${name}\u0000${options.version}` : name;
+    const now = this.opts.now();
+    const e = this.entries.get(key);
+    if (e && now - e.fetchedAt < (e.found ? this.opts.ttlMs : this.opts.negativeTtlMs)) {
+      this.stats.hits++;
+      return e.value;
+    }
+    this.stats.misses++;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = this.fetch(key, name, e, () => this.inner.get(name, options)).finally(() => this.pending.delete(key));
+      this.pending.set(key, p);
+    }
+    return p;
+  }
+
+  async list(options?: ListOptions): Promise<Map<string, string>> {
+    const key = String(options?.maxResults ?? "all");
+    const now = this.opts.now();
+    const cached = this.listEntry?.key === key ? this.listEntry.entry : undefined;
+    if (cached && now - cached.fetchedAt < this.opts.ttlMs) return new Map(cached.value);
+    this.listPending ??= (async () => {
+      try {
+        const value = await this.callSource(() => this.inner.list(options));
+        this.listEntry = { key, entry: { value, fetchedAt: this.opts.now(), found: true } };
+        return value;
+      } catch (err) {
+        if (cached && this.canServeStale(cached, err)) {
+          this.stats.staleServed++;
+          this.opts.log.warn({ source: this.name, code: codeOf(err) }, "serving a cached secret list; the source is failing");
+          return cached.value;
+        }
+        throw err;
+      } finally {
+        this.listPending = undefined;
+      }
+    })();
+    return new Map(await this.listPending);
+  }
+
+  async close(): Promise<void> {
+    await this.inner.close?.();
+  }
+
+  private async fetch(
+    key: string,
+    name: string,
+    previous: Entry<string | undefined> | undefined,
+    load: () => Promise<string | undefined>,
+  ): Promise<string | undefined> {
+    try {
+      const value = await this.callSource(load);
+      this.remember(key, { value, fetchedAt: this.opts.now(), found: value !== undefined });
+      return value;
+    } catch (err) {
+      if (previous?.found && this.canServeStale(previous, err)) {
+        this.stats.staleServed++;
+        this.opts.log.warn(
+          { source: this.name, secret: name, ageMs: this.opts.now() - previous.fetchedAt, code: codeOf(err) },
+          "serving a cached value past its TTL; the source is failing",
+        );
+        return previous.value;
+      }
+      throw err;
+    }
+  }
+
+  /** Calls the source unless a Retry-After is in force; records a new Retry-After. */
+  private async callSource<T>(load: () => Promise<T>): Promise<T> {
+    if (this.opts.now() < this.blockedUntil) throw this.blockedBy;
+    this.stats.sourceCalls++;
+    try {
+      return await load();
+    } catch (err) {
+      if (isKeylessError(err) && err.retryAfterMs !== undefined) {
+        this.blockedUntil = this.opts.now() + err.retryAfterMs;
+        this.blockedBy = err;
+      }
+      throw err;
+    }
+  }
+
+  private canServeStale(e: { fetchedAt: number }, err: unknown): boolean {
+    return (
+      isKeylessError(err) &&
+      err.transient &&
+      this.opts.now() - e.fetchedAt < this.opts.ttlMs + this.opts.staleIfErrorMs
+    );
+  }
+
+  private remember(key: string, e: Entry<string | undefined>): void {
+    this.entries.delete(key);
+    this.entries.set(key, e);
+    if (this.entries.size > this.opts.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
+function codeOf(err: unknown): string {
+  return isKeylessError(err) ? err.code : "UNKNOWN";
+}
