@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: "unit",
           sequence: { groupOrder: 0 },
-          include: ["test/unit/**/*.test.ts", "test/standins/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts", "test/standins/**/*.test.ts", "test/integration/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },

@@ -40,8 +40,12 @@ export interface IdentityStandIn {
   tenantId: string;
   signer: TokenSigner;
   requests: IdentityRequest[];
+  /** Every access token issued, so tests can check that none of them ever reaches a log. */
+  issued: string[];
   identities: StandInIdentity[];
   setFault(f: Fault): void;
+  /** Lifetime of tokens issued from now on (under 5 minutes, MSAL stops caching them). */
+  setTokenLifetime(seconds: number): void;
   /** Environment a managed-identity client needs to reach this stand-in (Container Apps flavour). */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -63,8 +67,9 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
   const tenantId = opts.tenantId ?? randomUUID();
   const signer = opts.signer ?? new TokenSigner();
   const secretHeader = opts.header ?? randomBytes(16).toString("hex");
-  const lifetime = opts.tokenLifetimeSeconds ?? 3600;
+  let lifetime = opts.tokenLifetimeSeconds ?? 3600;
   const requests: IdentityRequest[] = [];
+  const issued: string[] = [];
   let fault: Fault = NO_FAULT;
 
   const send = (res: http.ServerResponse, status: number, body: unknown) => {
@@ -164,6 +169,7 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
       xms_mirid: identity.resourceId,
       idtyp: "app",
     });
+    issued.push(token);
     record(200, label ?? "system");
     send(res, 200, {
       access_token: token,
@@ -183,9 +189,13 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
     tenantId,
     signer,
     requests,
+    issued,
     identities: opts.identities,
     setFault(f) {
       fault = f;
+    },
+    setTokenLifetime(seconds) {
+      lifetime = seconds;
     },
     env() {
       return { IDENTITY_ENDPOINT: `${base}${ACA_PATH}`, IDENTITY_HEADER: secretHeader };

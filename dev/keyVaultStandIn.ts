@@ -57,6 +57,8 @@ export interface KeyVaultStandIn {
   /** Grants an identity (by object id) access to every secret ("*") or to the named ones. */
   grant(objectId: string, names: "*" | string[]): void;
   setFault(f: Fault): void;
+  /** Rejects (401) every token issued before this moment, as after a key rotation or revocation. */
+  revokeTokensIssuedBefore(epochSeconds: number): void;
   close(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ export async function startKeyVaultStandIn(opts: KeyVaultStandInOptions): Promis
   const access = new Map<string, "*" | Set<string>>();
   const requests: VaultRequest[] = [];
   let fault: Fault = NO_FAULT;
+  let revokedBefore = 0;
 
   const setSecret = (s: SeedSecret): string => {
     const key = s.name.toLowerCase();
@@ -183,7 +186,9 @@ export async function startKeyVaultStandIn(opts: KeyVaultStandInOptions): Promis
           ? "AKV10032: Invalid issuer."
           : claims.exp <= now
             ? "AKV10022: Token expired."
-            : undefined;
+            : claims.iat < revokedBefore
+              ? "AKV10022: Token was revoked."
+              : undefined;
     if (problem || !claims) {
       await readBody(req);
       entry.status = 401;
@@ -336,6 +341,9 @@ export async function startKeyVaultStandIn(opts: KeyVaultStandInOptions): Promis
     },
     setFault(f) {
       fault = f;
+    },
+    revokeTokensIssuedBefore(epochSeconds) {
+      revokedBefore = epochSeconds;
     },
     close: () =>
       new Promise<void>((resolve) => {

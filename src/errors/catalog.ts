@@ -104,7 +104,10 @@ export const errors = {
       { cause, ...extra },
     ),
   secretNotAllowed: (instance: string, name: string, rule: string) =>
-    new KeylessError("SECRET_NOT_ALLOWED", `secret ${quote(name)} is not served by secret store ${quote(instance)}: ${rule}`),
+    new KeylessError(
+      "SECRET_NOT_ALLOWED",
+      `secret ${quote(name)} is not served by secret store ${quote(instance)}: ${rule}`,
+    ),
   backendFailed: (instance: string, backend: string, op: string, cause?: unknown) =>
     new KeylessError(
       "BACKEND_FAILED",

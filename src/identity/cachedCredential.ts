@@ -16,6 +16,7 @@ const MIN_VALIDITY_MS = 60_000;
 
 interface Entry {
   token?: AccessToken;
+  fetchedAt?: number;
   pending?: Promise<AccessToken>;
 }
 
@@ -44,7 +45,10 @@ export class CachedCredential implements TokenCredential {
     const t = entry.token;
     const now = this.now();
     if (t && t.expiresOnTimestamp - now > MIN_VALIDITY_MS) {
-      const refreshAt = Math.min(t.refreshAfterTimestamp ?? Infinity, t.expiresOnTimestamp - REFRESH_AHEAD_MS);
+      // Five minutes ahead, or half-way through the life of a short-lived token.
+      const life = t.expiresOnTimestamp - (entry.fetchedAt ?? now);
+      const ahead = Math.min(REFRESH_AHEAD_MS, life / 2);
+      const refreshAt = Math.min(t.refreshAfterTimestamp ?? Infinity, t.expiresOnTimestamp - ahead);
       if (now >= refreshAt && !entry.pending) {
         // Refresh in the background; a failure keeps the still-valid token.
         this.fetch(scope, entry, options).catch(() => undefined);
@@ -62,11 +66,16 @@ export class CachedCredential implements TokenCredential {
   private fetch(scope: string, entry: Entry, options?: GetTokenOptions): Promise<AccessToken> {
     this.stats.requests++;
     const p = this.inner
-      .getToken(scope, { ...(options?.abortSignal && { abortSignal: options.abortSignal }), ...(options?.tenantId && { tenantId: options.tenantId }), ...(options?.claims && { claims: options.claims }) })
+      .getToken(scope, {
+        ...(options?.abortSignal && { abortSignal: options.abortSignal }),
+        ...(options?.tenantId && { tenantId: options.tenantId }),
+        ...(options?.claims && { claims: options.claims }),
+      })
       .then(
         (token) => {
           if (!token) throw new Error("the credential returned no token");
           entry.token = token;
+          entry.fetchedAt = this.now();
           return token;
         },
         (e: unknown) => {

@@ -7,7 +7,16 @@
 import { KeylessError } from "../errors/keylessError.js";
 import { describeIdentity, type IdentitySpec } from "./identitySpec.js";
 
-const NETWORK_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EAI_AGAIN", "EPIPE"]);
+const NETWORK_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "EPIPE",
+]);
 
 interface Facts {
   status?: number;
@@ -21,7 +30,14 @@ function facts(e: unknown): Facts {
   let cur: unknown = e;
   for (let depth = 0; cur && typeof cur === "object" && !seen.has(cur) && depth < 8; depth++) {
     seen.add(cur);
-    const o = cur as { code?: unknown; statusCode?: unknown; status?: unknown; httpStatusCode?: unknown; name?: unknown; cause?: unknown };
+    const o = cur as {
+      code?: unknown;
+      statusCode?: unknown;
+      status?: unknown;
+      httpStatusCode?: unknown;
+      name?: unknown;
+      cause?: unknown;
+    };
     for (const s of [o.statusCode, o.status, o.httpStatusCode]) {
       if (out.status === undefined && typeof s === "number" && s >= 100) out.status = s;
     }

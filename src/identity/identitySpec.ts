@@ -61,12 +61,17 @@ export interface IdentityMetadata {
 export function identityFromMetadata(md: IdentityMetadata): IdentitySpec {
   const kind = md.azureCredential ?? "managedidentity";
   if (kind === "workloadidentity") {
-    return { kind: "workload", ...(md.azureClientId && { clientId: md.azureClientId }), ...(md.azureTenantId && { tenantId: md.azureTenantId }) };
+    return {
+      kind: "workload",
+      ...(md.azureClientId && { clientId: md.azureClientId }),
+      ...(md.azureTenantId && { tenantId: md.azureTenantId }),
+    };
   }
   if (kind === "cli") return { kind: "cli", ...(md.azureTenantId && { tenantId: md.azureTenantId }) };
   if (kind === "default") return { kind: "default", ...(md.azureClientId && { clientId: md.azureClientId }) };
   if (md.azureClientId) return { kind: "managed", by: "clientId", id: md.azureClientId };
-  if (md.azureManagedIdentityResourceId) return { kind: "managed", by: "resourceId", id: md.azureManagedIdentityResourceId };
+  if (md.azureManagedIdentityResourceId)
+    return { kind: "managed", by: "resourceId", id: md.azureManagedIdentityResourceId };
   if (md.azureObjectId) return { kind: "managed", by: "objectId", id: md.azureObjectId };
   return { kind: "managed", by: "system" };
 }

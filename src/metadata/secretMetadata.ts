@@ -18,7 +18,10 @@ const sourcesText = listText
     const seen = new Set<string>();
     for (const s of list) {
       if (!(SOURCE_KINDS as readonly string[]).includes(s)) {
-        ctx.addIssue({ code: "custom", message: `unknown source "${s}"; known sources: ${SOURCE_KINDS.join(", ")}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `unknown source "${s}"; known sources: ${SOURCE_KINDS.join(", ")}`,
+        });
       }
       if (seen.has(s)) ctx.addIssue({ code: "custom", message: `source "${s}" is listed twice` });
       seen.add(s);
@@ -44,32 +47,55 @@ export const secretMetadataSchema = z.object({
   vaultName: z
     .string()
     .trim()
-    .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){1,22}[A-Za-z0-9]$/, "must be a Key Vault name (3-24 letters, digits and single dashes)")
+    .regex(
+      /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){1,22}[A-Za-z0-9]$/,
+      "must be a Key Vault name (3-24 letters, digits and single dashes)",
+    )
     .optional(),
   vaultUri: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
   azureEnvironment: z
     .string()
     .transform((v) => v.toLowerCase().replace(/cloud$/, "") + "cloud")
-    .pipe(z.enum(["azurepubliccloud", "azurechinacloud", "azureusgovernmentcloud"], { message: "must be AzurePublicCloud, AzureChinaCloud or AzureUSGovernmentCloud" }))
+    .pipe(
+      z.enum(["azurepubliccloud", "azurechinacloud", "azureusgovernmentcloud"], {
+        message: "must be AzurePublicCloud, AzureChinaCloud or AzureUSGovernmentCloud",
+      }),
+    )
     .optional()
     .default("azurepubliccloud"),
   azureClientId: z.string().trim().regex(GUID, "must be a GUID (the identity's client id)").optional(),
   azureManagedIdentityResourceId: z
     .string()
     .trim()
-    .regex(/^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i, "must be the ARM id of a user-assigned identity")
+    .regex(
+      /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i,
+      "must be the ARM id of a user-assigned identity",
+    )
     .optional(),
-  azureObjectId: z.string().trim().regex(GUID, "must be a GUID (the identity's object/principal id)").optional(),
+  azureObjectId: z
+    .string()
+    .trim()
+    .regex(GUID, "must be a GUID (the identity's object/principal id)")
+    .optional(),
   azureTenantId: z.string().trim().regex(GUID, "must be a GUID").optional(),
   azureCredential: z
     .string()
     .trim()
     .toLowerCase()
-    .pipe(z.enum(["managedidentity", "workloadidentity", "cli", "default"], { message: "must be managedidentity, workloadidentity, cli or default" }))
+    .pipe(
+      z.enum(["managedidentity", "workloadidentity", "cli", "default"], {
+        message: "must be managedidentity, workloadidentity, cli or default",
+      }),
+    )
     .optional(),
-  nameMapping: z.enum(["dashes", "none"], { message: 'must be "dashes" or "none"' }).optional().default("dashes"),
+  nameMapping: z
+    .enum(["dashes", "none"], { message: 'must be "dashes" or "none"' })
+    .optional()
+    .default("dashes"),
   cacheTTL: durationText({ min: 0, max: 86_400_000 }).optional().default(300_000),
-  staleIfError: durationText({ min: 0, max: 7 * 86_400_000 }).optional().default(3_600_000),
+  staleIfError: durationText({ min: 0, max: 7 * 86_400_000 })
+    .optional()
+    .default(3_600_000),
   negativeCacheTTL: durationText({ min: 0, max: 3_600_000 }).optional().default(10_000),
   requestTimeout: durationText({ min: 100, max: 120_000 }).optional().default(10_000),
   allowedSecrets: listText.optional(),
@@ -84,8 +110,11 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
   const out = parseMetadata(secretMetadataSchema, props);
   const v = out.value;
   if (!v) return out as ParseOutcome<SecretMetadata>;
-  const ids = (["azureClientId", "azureManagedIdentityResourceId", "azureObjectId"] as const).filter((k) => v[k]);
-  if (ids.length > 1) out.problems.push(`${ids.join(", ")}: give at most one of them; they all name the identity to use`);
+  const ids = (["azureClientId", "azureManagedIdentityResourceId", "azureObjectId"] as const).filter(
+    (k) => v[k],
+  );
+  if (ids.length > 1)
+    out.problems.push(`${ids.join(", ")}: give at most one of them; they all name the identity to use`);
   if (v.vaultName && v.vaultUri) out.problems.push("vaultName, vaultUri: give one of them, not both");
   const vaultUrl = v.vaultUri
     ? v.vaultUri.replace(/\/+$/, "")
@@ -103,15 +132,19 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
       "sources: no secret source is configured; set vaultName, secretsMountPath, containerAppManifest, secretsFile and/or envPrefix, or list sources",
     );
   }
-  if (sources.includes("file") && !v.secretsFile) out.problems.push("secretsFile: required when the file source is listed");
+  if (sources.includes("file") && !v.secretsFile)
+    out.problems.push("secretsFile: required when the file source is listed");
   if (sources.includes("env") && !v.envPrefix) {
     out.problems.push(
       "envPrefix: required when the env source is listed, so that BulkGet never exposes unrelated environment variables",
     );
   }
-  if (sources.includes("keyvault") && !vaultUrl) out.problems.push("vaultName: required when the keyvault source is listed (or give vaultUri)");
+  if (sources.includes("keyvault") && !vaultUrl)
+    out.problems.push("vaultName: required when the keyvault source is listed (or give vaultUri)");
   if (sources.includes("containerapp") && !v.secretsMountPath && !v.containerAppManifest) {
-    out.problems.push("secretsMountPath: the containerapp source needs secretsMountPath and/or containerAppManifest");
+    out.problems.push(
+      "secretsMountPath: the containerapp source needs secretsMountPath and/or containerAppManifest",
+    );
   }
   if (out.problems.length > 0) return { problems: out.problems, unknownKeys: out.unknownKeys };
   return { ...out, value: { ...v, sources, ...(vaultUrl && { vaultUrl }) } };

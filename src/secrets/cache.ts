@@ -62,7 +62,9 @@ export class CachedSource implements SecretSource {
     this.stats.misses++;
     let p = this.pending.get(key);
     if (!p) {
-      p = this.fetch(key, name, e, () => this.inner.get(name, options)).finally(() => this.pending.delete(key));
+      p = this.fetch(key, name, e, () => this.inner.get(name, options)).finally(() =>
+        this.pending.delete(key),
+      );
       this.pending.set(key, p);
     }
     return p;
@@ -81,7 +83,10 @@ export class CachedSource implements SecretSource {
       } catch (err) {
         if (cached && this.canServeStale(cached, err)) {
           this.stats.staleServed++;
-          this.opts.log.warn({ source: this.name, code: codeOf(err) }, "serving a cached secret list; the source is failing");
+          this.opts.log.warn(
+            { source: this.name, code: codeOf(err) },
+            "serving a cached secret list; the source is failing",
+          );
           return cached.value;
         }
         throw err;

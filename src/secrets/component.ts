@@ -3,7 +3,11 @@ import path from "node:path";
 import { errors } from "../errors/catalog.js";
 import type { BuildContext, ComponentKind } from "../components/kind.js";
 import { identityFromMetadata, identityKey, type IdentitySpec } from "../identity/identitySpec.js";
-import { parseSecretMetadata, SECRET_STORE_SECRET_KEYS, type SecretMetadata } from "../metadata/secretMetadata.js";
+import {
+  parseSecretMetadata,
+  SECRET_STORE_SECRET_KEYS,
+  type SecretMetadata,
+} from "../metadata/secretMetadata.js";
 import { CachedSource } from "./cache.js";
 import type { SecretSource } from "./source.js";
 import { createContainerAppSource, loadContainerAppManifest } from "./sources/containerapp.js";
@@ -29,7 +33,10 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
       ...(md.allowedSecrets && { allowed: md.allowedSecrets }),
       ...(md.deniedSecrets && { denied: md.deniedSecrets }),
     });
-    ctx.log.info({ sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) }, "secret store ready");
+    ctx.log.info(
+      { sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) },
+      "secret store ready",
+    );
     return store;
   },
   close: (store) => store.close(),
@@ -89,10 +96,17 @@ async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMe
         resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
           const ref = parseKeyVaultSecretUrl(keyVaultUrl);
           if (!ref) {
-            throw errors.sourceFailed(ctx.instance, "containerapp", secret, "its keyVaultUrl is not a Key Vault secret URL");
+            throw errors.sourceFailed(
+              ctx.instance,
+              "containerapp",
+              secret,
+              "its keyVaultUrl is not a Key Vault secret URL",
+            );
           }
           const spec: IdentitySpec =
-            identity.toLowerCase() === "system" ? { kind: "managed", by: "system" } : { kind: "managed", by: "resourceId", id: identity };
+            identity.toLowerCase() === "system"
+              ? { kind: "managed", by: "system" }
+              : { kind: "managed", by: "resourceId", id: identity };
           const key = `${ref.vaultUrl}|${identityKey(spec)}`;
           let src = refSources.get(key);
           if (!src) {
@@ -107,7 +121,9 @@ async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMe
 }
 
 /** `https://<vault>/secrets/<name>[/<version>]` -> its parts, or undefined. */
-export function parseKeyVaultSecretUrl(url: string): { vaultUrl: string; name: string; version?: string } | undefined {
+export function parseKeyVaultSecretUrl(
+  url: string,
+): { vaultUrl: string; name: string; version?: string } | undefined {
   let u: URL;
   try {
     u = new URL(url);

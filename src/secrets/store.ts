@@ -53,7 +53,9 @@ export class SecretStore {
     for (const source of this.sources) {
       if (max !== undefined && out.size >= max) break;
       const remaining = max === undefined ? undefined : max - out.size;
-      for (const [name, value] of await source.list(remaining === undefined ? undefined : { maxResults: remaining })) {
+      for (const [name, value] of await source.list(
+        remaining === undefined ? undefined : { maxResults: remaining },
+      )) {
         if (max !== undefined && out.size >= max) break;
         if (!out.has(name) && this.isAllowed(name)) out.set(name, { [name]: value });
       }
@@ -70,7 +72,8 @@ export class SecretStore {
   }
 
   private checkPolicy(name: string): void {
-    if (this.denied.has(name)) throw errors.secretNotAllowed(this.instance, name, "it is listed in deniedSecrets");
+    if (this.denied.has(name))
+      throw errors.secretNotAllowed(this.instance, name, "it is listed in deniedSecrets");
     if (this.allowed && !this.allowed.has(name)) {
       throw errors.secretNotAllowed(this.instance, name, "it is not listed in allowedSecrets");
     }
@@ -79,7 +82,11 @@ export class SecretStore {
 
 function parseMaxResults(instance: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (!/^\d{1,6}$/.test(raw)) throw errors.secretNameInvalid(instance, `maxresults must be a positive integer, got ${JSON.stringify(raw.slice(0, 20))}`);
+  if (!/^\d{1,6}$/.test(raw))
+    throw errors.secretNameInvalid(
+      instance,
+      `maxresults must be a positive integer, got ${JSON.stringify(raw.slice(0, 20))}`,
+    );
   const n = Number(raw);
   return n > 0 ? n : undefined;
 }

@@ -6,7 +6,10 @@ import { AzureCliCredential, DefaultAzureCredential, type TokenCredential } from
 import type { IdentitySpec } from "../identitySpec.js";
 
 export function cliCredential(spec: Extract<IdentitySpec, { kind: "cli" }>): TokenCredential {
-  return new AzureCliCredential({ ...(spec.tenantId && { tenantId: spec.tenantId }), processTimeoutInMs: 30_000 });
+  return new AzureCliCredential({
+    ...(spec.tenantId && { tenantId: spec.tenantId }),
+    processTimeoutInMs: 30_000,
+  });
 }
 
 export function defaultCredential(spec: Extract<IdentitySpec, { kind: "default" }>): TokenCredential {

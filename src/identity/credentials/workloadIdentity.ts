@@ -2,7 +2,9 @@
 import { WorkloadIdentityCredential, type TokenCredential } from "@azure/identity";
 import type { IdentitySpec } from "../identitySpec.js";
 
-export function workloadIdentityCredential(spec: Extract<IdentitySpec, { kind: "workload" }>): TokenCredential {
+export function workloadIdentityCredential(
+  spec: Extract<IdentitySpec, { kind: "workload" }>,
+): TokenCredential {
   return new WorkloadIdentityCredential({
     ...(spec.clientId && { clientId: spec.clientId }),
     ...(spec.tenantId && { tenantId: spec.tenantId }),

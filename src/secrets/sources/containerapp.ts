@@ -30,7 +30,11 @@ export interface ContainerAppManifest {
 }
 
 /** Resolves a manifest `keyVaultUrl` reference; supplied by the component with the credential pool. */
-export type KeyVaultReferenceResolver = (ref: { secret: string; keyVaultUrl: string; identity: string }) => Promise<string | undefined>;
+export type KeyVaultReferenceResolver = (ref: {
+  secret: string;
+  keyVaultUrl: string;
+  identity: string;
+}) => Promise<string | undefined>;
 
 export interface ContainerAppSourceOptions {
   instance: string;
@@ -44,14 +48,22 @@ export function isContainerAppSecretName(name: string): boolean {
   return ACA_NAME.test(name) && !name.includes("..");
 }
 
-export async function loadContainerAppManifest(instance: string, file: string): Promise<ContainerAppManifest> {
+export async function loadContainerAppManifest(
+  instance: string,
+  file: string,
+): Promise<ContainerAppManifest> {
   let doc: unknown;
   try {
     const text = await readFile(file, "utf8");
     doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw errors.sourceFailed(instance, "containerapp", undefined, `cannot read the app manifest ${file}${code ? ` (${code})` : " (not JSON/YAML)"}`);
+    throw errors.sourceFailed(
+      instance,
+      "containerapp",
+      undefined,
+      `cannot read the app manifest ${file}${code ? ` (${code})` : " (not JSON/YAML)"}`,
+    );
   }
   const root = (doc ?? {}) as Record<string, unknown>;
   const props = (root.properties ?? root) as Record<string, unknown>;
@@ -70,7 +82,7 @@ export async function loadContainerAppManifest(instance: string, file: string): 
   }
   const envBySecret = new Map<string, string[]>();
   for (const c of Array.isArray(template.containers) ? template.containers : []) {
-    for (const e of Array.isArray((c as { env?: unknown }).env) ? ((c as { env: unknown[] }).env) : []) {
+    for (const e of Array.isArray((c as { env?: unknown }).env) ? (c as { env: unknown[] }).env : []) {
       const o = e as Record<string, unknown>;
       if (typeof o.name === "string" && typeof o.secretRef === "string") {
         envBySecret.set(o.secretRef, [...(envBySecret.get(o.secretRef) ?? []), o.name]);
@@ -90,7 +102,13 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return undefined;
-      throw errors.sourceFailed(opts.instance, label, name, `cannot read the secrets volume (${code ?? "error"})`, e);
+      throw errors.sourceFailed(
+        opts.instance,
+        label,
+        name,
+        `cannot read the secrets volume (${code ?? "error"})`,
+        e,
+      );
     }
   }
 
@@ -108,7 +126,11 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
     if (!s) return undefined;
     if (s.value !== undefined) return s.value;
     if (s.keyVaultUrl) {
-      return opts.resolveKeyVaultRef({ secret: name, keyVaultUrl: s.keyVaultUrl, identity: s.identity ?? "system" });
+      return opts.resolveKeyVaultRef({
+        secret: name,
+        keyVaultUrl: s.keyVaultUrl,
+        identity: s.identity ?? "system",
+      });
     }
     return undefined;
   }
@@ -117,7 +139,8 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
     const names = new Set<string>(opts.manifest?.secrets.map((s) => s.name) ?? []);
     if (opts.mountPath) {
       try {
-        for (const f of await readdir(opts.mountPath)) if (!f.startsWith(".") && isContainerAppSecretName(f)) names.add(f);
+        for (const f of await readdir(opts.mountPath))
+          if (!f.startsWith(".") && isContainerAppSecretName(f)) names.add(f);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
           throw errors.sourceFailed(opts.instance, label, undefined, "cannot list the secrets volume", e);

@@ -39,6 +39,22 @@ interface RestErrorLike {
   response?: { headers?: { get(name: string): string | undefined } };
 }
 
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "REQUEST_SEND_ERROR",
+]);
+
+function isConnectionError(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  const name = (e as { name?: unknown }).name;
+  return name !== "AbortError" && typeof code === "string" && CONNECTION_CODES.has(code);
+}
+
 export function isLoopbackHost(url: string): boolean {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
@@ -49,7 +65,8 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
   const who = describeIdentity(opts.credential.spec);
   const makeClient = () =>
     new SecretClient(opts.vaultUrl, opts.credential, {
-      retryOptions: { maxRetries: 2, retryDelayInMs: 200, maxRetryDelayInMs: 2000 },
+      // Retries are ours (see call()), so a throttled vault is not waited on inside the SDK.
+      retryOptions: { maxRetries: 0 },
       // The challenge names vault.azure.net; a loopback stand-in cannot match that domain.
       disableChallengeResourceVerification: isLoopbackHost(opts.vaultUrl),
       ...opts.clientOptions,
@@ -66,7 +83,9 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
     const r = e as RestErrorLike;
     const status = r.statusCode;
     if (r.name === "AbortError" || r.name === "TimeoutError") {
-      return errors.sourceFailed(opts.instance, label, name, `no answer within ${opts.timeoutMs} ms`, e, { transient: true });
+      return errors.sourceFailed(opts.instance, label, name, `no answer within ${opts.timeoutMs} ms`, e, {
+        transient: true,
+      });
     }
     if (status === 403 && r.details?.error?.innerError?.code === "SecretDisabled") {
       return errors.sourceFailed(opts.instance, label, name, "the secret is disabled in the vault", e);
@@ -82,38 +101,79 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
       );
     }
     if (status === 401) {
-      return errors.sourceFailed(opts.instance, label, name, `the vault rejected the token of ${who} (HTTP 401)`, e);
+      return errors.sourceFailed(
+        opts.instance,
+        label,
+        name,
+        `the vault rejected the token of ${who} (HTTP 401)`,
+        e,
+      );
     }
     if (status === 429) {
       const ra = Number(r.response?.headers?.get("retry-after"));
       const retryAfterMs = Number.isFinite(ra) && ra > 0 ? ra * 1000 : 1000;
-      return errors.sourceFailed(opts.instance, label, name, `the vault is throttling requests (HTTP 429, retry after ${retryAfterMs / 1000}s)`, e, {
-        transient: true,
-        retryAfterMs,
-      });
+      return errors.sourceFailed(
+        opts.instance,
+        label,
+        name,
+        `the vault is throttling requests (HTTP 429, retry after ${retryAfterMs / 1000}s)`,
+        e,
+        {
+          transient: true,
+          retryAfterMs,
+        },
+      );
     }
     if (status !== undefined && status >= 500) {
-      return errors.sourceFailed(opts.instance, label, name, `the vault answered HTTP ${status}`, e, { transient: true });
+      return errors.sourceFailed(opts.instance, label, name, `the vault answered HTTP ${status}`, e, {
+        transient: true,
+      });
     }
     if (status === undefined) {
       const code = (e as { code?: string }).code;
-      return errors.sourceFailed(opts.instance, label, name, `the vault is unreachable${code ? ` (${code})` : ""}`, e, { transient: true });
+      return errors.sourceFailed(
+        opts.instance,
+        label,
+        name,
+        `the vault is unreachable${code ? ` (${code})` : ""}`,
+        e,
+        { transient: true },
+      );
     }
-    return errors.sourceFailed(opts.instance, label, name, `the vault answered HTTP ${status}${r.code ? ` ${r.code}` : ""}`, e);
+    return errors.sourceFailed(
+      opts.instance,
+      label,
+      name,
+      `the vault answered HTTP ${status}${r.code ? ` ${r.code}` : ""}`,
+      e,
+    );
   };
 
-  /** Runs a vault call with a timeout; on 401 drops the token, rebuilds the client and tries once more. */
+  /**
+   * Runs a vault call under one overall timeout. A 401 drops the token, rebuilds the client and tries
+   * once more; 5xx and connection failures are retried twice with a short backoff. 429 is never retried
+   * here: it goes back to the cache with its Retry-After, which is where waiting belongs.
+   */
   async function call<T>(fn: (c: SecretClient, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(opts.timeoutMs);
+    let refreshedToken = false;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await fn(client, AbortSignal.timeout(opts.timeoutMs));
+        return await fn(client, signal);
       } catch (e) {
-        if ((e as RestErrorLike).statusCode === 401 && attempt === 0) {
+        const status = (e as RestErrorLike).statusCode;
+        if (status === 401 && !refreshedToken) {
+          refreshedToken = true;
           opts.credential.invalidate(KEY_VAULT_SCOPE);
           client = makeClient();
           continue;
         }
-        throw e;
+        const retriable =
+          !signal.aborted &&
+          attempt < 2 &&
+          (status === undefined ? isConnectionError(e) : status >= 500 && status !== 501 && status !== 505);
+        if (!retriable) throw e;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
       }
     }
   }
@@ -139,7 +199,9 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
     try {
       await call(async (c, abortSignal) => {
         names.length = 0;
-        for await (const page of c.listPropertiesOfSecrets({ abortSignal }).byPage({ maxPageSize: PAGE_SIZE })) {
+        for await (const page of c
+          .listPropertiesOfSecrets({ abortSignal })
+          .byPage({ maxPageSize: PAGE_SIZE })) {
           for (const p of page) {
             if (p.enabled === false || p.enabled === undefined) continue;
             if (p.expiresOn && p.expiresOn.getTime() <= now) continue;
@@ -163,7 +225,10 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
           if (v !== undefined) out.set(n, v);
         } catch (e) {
           // One unreadable secret must not fail the whole bulk read.
-          opts.log.warn({ secret: n, code: isKeylessError(e) ? e.code : "UNKNOWN" }, "skipping a secret in BulkGet");
+          opts.log.warn(
+            { secret: n, code: isKeylessError(e) ? e.code : "UNKNOWN" },
+            "skipping a secret in BulkGet",
+          );
         }
       }
     };

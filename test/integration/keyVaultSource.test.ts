@@ -1,0 +1,125 @@
+/** The keyvault source with the real SecretClient and ManagedIdentityCredential against the stand-ins. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { CredentialPool } from "../../src/identity/credentialPool.js";
+import { createKeyVaultSource } from "../../src/secrets/sources/keyvault.js";
+import { makeIdentity, scrubAzureEnv, startStandIns } from "../helpers/standins.js";
+
+describe("keyvault source against the stand-ins", () => {
+  const reader = makeIdentity("reader");
+  const outsider = makeIdentity("outsider");
+  const system = makeIdentity("sys", { systemAssigned: true });
+  let env: Awaited<ReturnType<typeof startStandIns>>;
+  const pool = new CredentialPool();
+  const now = Math.floor(Date.now() / 1000);
+  const source = (who: { clientId: string } | "system", timeoutMs = 5000) =>
+    createKeyVaultSource({
+      instance: "kv",
+      vaultUrl: env.vault.url,
+      credential: pool.get(
+        who === "system"
+          ? { kind: "managed", by: "system" }
+          : { kind: "managed", by: "clientId", id: who.clientId },
+      ),
+      nameMapping: "dashes",
+      timeoutMs,
+      log: pino({ level: "silent" }),
+    });
+
+  beforeAll(async () => {
+    scrubAzureEnv();
+    env = await startStandIns({
+      identities: [reader, outsider, system],
+      secrets: [
+        { name: "db-password", value: "pw" },
+        { name: "disabled-one", value: "x", enabled: false },
+        { name: "expired-one", value: "x", expiresOn: now - 60 },
+        { name: "future-one", value: "x", notBefore: now + 3600 },
+        ...Array.from({ length: 40 }, (_, i) => ({ name: `s${String(i).padStart(2, "0")}`, value: `v${i}` })),
+      ],
+      access: { [reader.objectId]: "*", [system.objectId]: ["db-password"] },
+    });
+    Object.assign(process.env, env.identity.env());
+  });
+  afterAll(async () => env?.close());
+
+  it("reads a secret, maps _ and . to -, and answers undefined for a missing one", async () => {
+    const s = source(reader);
+    expect(await s.get("db-password")).toBe("pw");
+    expect(await s.get("db_password")).toBe("pw");
+    expect(await s.get("db.password")).toBe("pw");
+    expect(await s.get("nope")).toBeUndefined();
+  });
+
+  it("never sends names Key Vault cannot hold, so path tricks stay out of URLs", async () => {
+    const before = env.vault.requests.length;
+    expect(await source(reader).get("../../secrets/db-password")).toBeUndefined();
+    expect(await source(reader).get("a/b")).toBeUndefined();
+    expect(env.vault.requests.length).toBe(before);
+  });
+
+  it("reads a named version", async () => {
+    const v2 = env.vault.setSecret({ name: "rotating", value: "new" });
+    const s = source(reader);
+    expect(await s.get("rotating", { version: v2 })).toBe("new");
+  });
+
+  it("works with the system-assigned identity", async () => {
+    expect(await source("system").get("db-password")).toBe("pw");
+  });
+
+  it("fails with a message naming the identity and the role to grant when access is denied", async () => {
+    const err = await source(outsider)
+      .get("db-password")
+      .catch((e: Error) => e);
+    expect(err).toMatchObject({ code: "SOURCE_FAILED", transient: false });
+    expect((err as Error).message).toContain(outsider.clientId);
+    expect((err as Error).message).toContain("Key Vault Secrets User");
+    expect((err as Error).message).not.toContain("pw");
+  });
+
+  it("says a disabled secret is disabled", async () => {
+    await expect(source(reader).get("disabled-one")).rejects.toThrow(/disabled/);
+  });
+
+  it("bulk-lists enabled, current secrets only, honouring maxResults exactly", async () => {
+    const all = await source(reader).list();
+    expect(all.has("disabled-one") || all.has("expired-one") || all.has("future-one")).toBe(false);
+    expect(all.get("s39")).toBe("v39");
+    const some = await source(reader).list({ maxResults: 27 });
+    expect(some.size).toBe(27);
+  });
+
+  it("reports throttling with its Retry-After, outages as transient, and recovers", async () => {
+    const s = source(reader, 1500);
+    env.vault.setFault({ kind: "status", status: 429, retryAfterSeconds: 7 });
+    await expect(s.get("db-password")).rejects.toMatchObject({ transient: true, retryAfterMs: 7000 });
+    env.vault.setFault({ kind: "down" });
+    await expect(s.get("db-password")).rejects.toMatchObject({
+      transient: true,
+      message: expect.stringMatching(/unreachable/),
+    });
+    env.vault.setFault({ kind: "slow", delayMs: 3000 });
+    await expect(s.get("db-password")).rejects.toMatchObject({
+      transient: true,
+      message: expect.stringMatching(/no answer within 1500 ms/),
+    });
+    env.vault.setFault({ kind: "none" });
+    expect(await s.get("db-password")).toBe("pw");
+  });
+
+  it("drops a token the vault rejects and retries once with a fresh one", async () => {
+    // MSAL caches managed-identity tokens process-wide unless they live under 5 minutes.
+    env.identity.setTokenLifetime(240);
+    const rotator = makeIdentity("rotator");
+    env.identity.identities.push(rotator);
+    env.vault.grant(rotator.objectId, "*");
+    const s = source(rotator);
+    expect(await s.get("db-password")).toBe("pw");
+    const tokensBefore = env.identity.requests.length;
+    await new Promise((r) => setTimeout(r, 1100));
+    env.vault.revokeTokensIssuedBefore(Math.floor(Date.now() / 1000));
+    expect(await s.get("db-password")).toBe("pw");
+    expect(env.identity.requests.length).toBe(tokensBefore + 1);
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from "vitest";
+import type { AccessToken, TokenCredential } from "@azure/identity";
+import { CachedCredential } from "../../src/identity/cachedCredential.js";
+import { CredentialPool } from "../../src/identity/credentialPool.js";
+import { describeIdentity, identityFromMetadata, identityKey } from "../../src/identity/identitySpec.js";
+import { parseSecretMetadata } from "../../src/metadata/secretMetadata.js";
+
+function fakeCredential(lifetimeMs: number, now: () => number) {
+  const state = { calls: 0 };
+  const cred: TokenCredential = {
+    async getToken(): Promise<AccessToken> {
+      state.calls++;
+      await new Promise((r) => setTimeout(r, 5));
+      return { token: `t${state.calls}`, expiresOnTimestamp: now() + lifetimeMs };
+    },
+  };
+  return { cred, state };
+}
+
+describe("identity selection", () => {
+  it("chooses user-assigned by client id, resource id or object id, else system-assigned", () => {
+    expect(identityFromMetadata({ azureClientId: "A" })).toEqual({
+      kind: "managed",
+      by: "clientId",
+      id: "A",
+    });
+    expect(identityFromMetadata({ azureManagedIdentityResourceId: "/r" })).toMatchObject({
+      by: "resourceId",
+    });
+    expect(identityFromMetadata({ azureObjectId: "o" })).toMatchObject({ by: "objectId" });
+    expect(identityFromMetadata({})).toEqual({ kind: "managed", by: "system" });
+    expect(identityFromMetadata({ azureCredential: "cli" })).toEqual({ kind: "cli" });
+    expect(identityFromMetadata({ azureCredential: "workloadidentity", azureClientId: "c" })).toEqual({
+      kind: "workload",
+      clientId: "c",
+    });
+  });
+
+  it("keys identities case-insensitively and describes them for operators", () => {
+    expect(identityKey({ kind: "managed", by: "clientId", id: "ABC" })).toBe(
+      identityKey({ kind: "managed", by: "clientId", id: "abc" }),
+    );
+    expect(describeIdentity({ kind: "managed", by: "clientId", id: "abc" })).toContain("client id abc");
+    expect(describeIdentity({ kind: "managed", by: "system" })).toContain("system-assigned");
+  });
+
+  it("refuses metadata naming two identities at once", () => {
+    const r = parseSecretMetadata({
+      vaultName: "myvault",
+      azureClientId: "11111111-1111-1111-1111-111111111111",
+      azureObjectId: "22222222-2222-2222-2222-222222222222",
+    });
+    expect(r.problems.join()).toMatch(/azureClientId, azureObjectId: give at most one/);
+  });
+
+  it("builds the vault URL from vaultName and the cloud", () => {
+    expect(parseSecretMetadata({ vaultName: "kv1" }).value?.vaultUrl).toBe("https://kv1.vault.azure.net");
+    expect(
+      parseSecretMetadata({ vaultName: "kv1", azureEnvironment: "AzureChinaCloud" }).value?.vaultUrl,
+    ).toBe("https://kv1.vault.azure.cn");
+    expect(parseSecretMetadata({ vaultName: "kv1" }).value?.sources).toEqual(["keyvault"]);
+  });
+});
+
+describe("CachedCredential", () => {
+  it("shares one token request among concurrent callers and reuses the token", async () => {
+    let clock = 0;
+    const { cred, state } = fakeCredential(3_600_000, () => clock);
+    const c = new CachedCredential({ kind: "managed", by: "system" }, cred, () => clock);
+    const tokens = await Promise.all(
+      Array.from({ length: 100 }, () => c.getToken("https://vault.azure.net/.default")),
+    );
+    expect(new Set(tokens.map((t) => t.token))).toEqual(new Set(["t1"]));
+    await c.getToken("https://vault.azure.net/.default");
+    expect(state.calls).toBe(1);
+    await c.getToken("https://storage.azure.com/.default");
+    expect(state.calls).toBe(2);
+  });
+
+  it("refreshes ahead of expiry in the background and drops a token on invalidate", async () => {
+    let clock = 0;
+    const { cred, state } = fakeCredential(600_000, () => clock);
+    const c = new CachedCredential({ kind: "managed", by: "system" }, cred, () => clock);
+    await c.getToken("s");
+    clock = 300_001; // inside the 5-minute refresh window, still valid
+    expect((await c.getToken("s")).token).toBe("t1");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(state.calls).toBe(2);
+    expect((await c.getToken("s")).token).toBe("t2");
+    c.invalidate("s");
+    expect((await c.getToken("s")).token).toBe("t3");
+  });
+
+  it("is shared per identity by the pool", () => {
+    const pool = new CredentialPool(() => ({ getToken: async () => null }));
+    expect(pool.get({ kind: "managed", by: "clientId", id: "A" })).toBe(
+      pool.get({ kind: "managed", by: "clientId", id: "a" }),
+    );
+    expect(pool.get({ kind: "managed", by: "system" })).not.toBe(
+      pool.get({ kind: "managed", by: "clientId", id: "a" }),
+    );
+  });
+});
