@@ -45,7 +45,8 @@ function facts(e: unknown): Facts {
       out.errno = o.code;
       out.network = true;
     }
-    if (o.name === "RestError" && o.code === "REQUEST_SEND_ERROR") out.network = true;
+    // core-rest-pipeline and MSAL's own names for "the request never got an answer".
+    if (o.code === "REQUEST_SEND_ERROR" || o.errorCode === "network_error") out.network = true;
     cur = o.cause;
   }
   return out;
@@ -54,12 +55,8 @@ function facts(e: unknown): Facts {
 export function classifyTokenError(spec: IdentitySpec, scope: string, e: unknown): KeylessError {
   const who = describeIdentity(spec);
   const f = facts(e);
-  // MSAL reports HTTP failures of the managed-identity endpoint without a status field; the
-  // credential marks network failures, and 400 is how the endpoint answers an unknown identity.
   const name = (e as { name?: string })?.name ?? "";
-  const text = e instanceof Error ? e.message : "";
-  const network = f.network || /Network unreachable/.test(text);
-  if (network) {
+  if (f.network) {
     return new KeylessError(
       "IDENTITY_UNREACHABLE",
       `token for ${scope} via ${who}: the identity endpoint is unreachable${f.errno ? ` (${f.errno})` : ""}; ` +
@@ -67,7 +64,8 @@ export function classifyTokenError(spec: IdentitySpec, scope: string, e: unknown
       { cause: e },
     );
   }
-  if (f.status === 400 || /No (Managed Identity|system-assigned)/i.test(text)) {
+  // Managed-identity endpoints answer 400 for an identity that is not assigned to this app.
+  if (f.status === 400) {
     return new KeylessError(
       "IDENTITY_UNKNOWN",
       `token for ${scope} via ${who}: the identity endpoint does not know this identity; ` +

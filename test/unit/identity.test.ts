@@ -64,7 +64,7 @@ describe("identity selection", () => {
 
 describe("CachedCredential", () => {
   it("shares one token request among concurrent callers and reuses the token", async () => {
-    let clock = 0;
+    const clock = 0;
     const { cred, state } = fakeCredential(3_600_000, () => clock);
     const c = new CachedCredential({ kind: "managed", by: "system" }, cred, () => clock);
     const tokens = await Promise.all(
