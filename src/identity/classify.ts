@@ -32,6 +32,7 @@ function facts(e: unknown): Facts {
     seen.add(cur);
     const o = cur as {
       code?: unknown;
+      errorCode?: unknown;
       statusCode?: unknown;
       status?: unknown;
       httpStatusCode?: unknown;

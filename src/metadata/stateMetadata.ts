@@ -8,6 +8,8 @@ export const stateMetadataSchema = z.object({
     .optional()
     .default("sqlite"),
   path: z.string().trim().min(1).optional(),
+  /** As in Dapr's built-in state.sqlite: the database file, optionally as a file: URI. Often a secretKeyRef. */
+  connectionString: z.string().trim().min(1).optional(),
   tableName: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, "must be a letter or _ followed by up to 62 letters, digits or _")
@@ -26,6 +28,9 @@ export type StateMetadata = z.infer<typeof stateMetadataSchema>;
 
 export function parseStateMetadata(props: Record<string, string>): ParseOutcome<StateMetadata> {
   const out = parseMetadata(stateMetadataSchema, props);
+  if (out.value?.path && out.value.connectionString) {
+    out.problems.push("path, connectionString: give one of them; both name the database file");
+  }
   if (out.value?.backend === "tables") {
     out.problems.push('backend: "tables" is not available in this version of keyless; use "sqlite"');
     delete out.value;

@@ -20,8 +20,9 @@ export const stateKind: ComponentKind<StateStore> = {
     }
     const md = parsed.value;
     for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
-    const file = md.path
-      ? path.resolve(ctx.baseDir, md.path)
+    const given = md.path ?? (md.connectionString && sqliteFileFromConnectionString(md.connectionString));
+    const file = given
+      ? path.resolve(ctx.baseDir, given)
       : path.join(ctx.dataDir, "state", `${fileSafeName(ctx.instance)}.db`);
     const backend = openSqliteBackend({
       instance: ctx.instance,
@@ -33,8 +34,22 @@ export const stateKind: ComponentKind<StateStore> = {
       now: ctx.now,
       log: ctx.log,
     });
-    ctx.log.info({ backend: "sqlite", file, table: md.tableName }, "state store ready");
+    // The file name may have come from a secret; log it only when it came from plain metadata.
+    ctx.log.info(
+      {
+        backend: "sqlite",
+        file: md.connectionString ? "[from connectionString]" : file,
+        table: md.tableName,
+      },
+      "state store ready",
+    );
     return new StateStore(ctx.instance, backend, ctx.now);
   },
   close: (store) => store.close(),
 };
+
+/** "file:/data/app.db?cache=shared" -> "/data/app.db"; a plain path is returned as is. */
+export function sqliteFileFromConnectionString(cs: string): string {
+  const noScheme = cs.startsWith("file:") ? cs.slice(5) : cs;
+  return noScheme.split("?")[0]!;
+}
