@@ -13,6 +13,7 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { fmt, summarise } from "./stats.js";
+import { benchKeyVault } from "./keyVault.js";
 
 const SECRET_ITERATIONS = Number(process.env.BENCH_SECRET_ITERATIONS ?? 5000);
 const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 5);
@@ -161,6 +162,7 @@ try {
   log("keyless benchmarks (ratios compare against a baseline measured in this same run)");
   await benchSecrets(tmp.dir);
   await benchState(tmp.dir);
+  await benchKeyVault(tmp.dir, log);
 } finally {
   tmp.cleanup();
 }

@@ -20,6 +20,8 @@ export interface DaprdOptions {
   resourcesDir: string;
   appId?: string;
   env?: Record<string, string>;
+  /** Runs daprd through another command, e.g. to give it a private /etc/hosts (benchmarks). */
+  wrap?: (cmd: string, args: string[]) => [string, string[]];
 }
 
 /** Copies YAMLs from the repo's components/ folder (and extra inline YAMLs) into a fresh resources folder. */
@@ -63,7 +65,8 @@ export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
     "--log-level",
     "info",
   ];
-  const proc = spawn(daprdPath(), args, {
+  const [cmd, argv] = opts.wrap ? opts.wrap(daprdPath(), args) : [daprdPath(), args];
+  const proc = spawn(cmd, argv, {
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",

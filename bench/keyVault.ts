@@ -1,0 +1,136 @@
+/**
+ * Warm secret Get through daprd: secretstores.keyless vs daprd's built-in secretstores.azure.keyvault,
+ * both reading the same Key Vault stand-in with managed identity (one identity each, so their vault calls
+ * can be counted apart).
+ *
+ * The built-in store only talks to https://<vault>.vault.azure.net on port 443, so the stand-in listens on
+ * 443 and daprd runs in a private mount namespace whose /etc/hosts maps benchvault.vault.azure.net to
+ * 127.0.0.1 (nothing on the machine changes). That needs root; without it this part is skipped, saying so.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { makeIdentity, startIdentityStandIn } from "../dev/identityStandIn.js";
+import { startKeyVaultStandIn } from "../dev/keyVaultStandIn.js";
+import { ensureTestTls } from "../dev/tls.js";
+import { startDaprd, writeResources } from "../test/helpers/daprd.js";
+import { startKeyless } from "../test/helpers/keyless.js";
+import { fmt, summarise } from "./stats.js";
+
+const GETS = Number(process.env.BENCH_KV_GETS ?? 2000);
+const VAULT_HOST = "benchvault.vault.azure.net";
+
+function canUsePrivateHosts(): string | undefined {
+  if (process.getuid?.() !== 0) return "needs root (port 443 and a private /etc/hosts for daprd)";
+  try {
+    execFileSync("unshare", ["--mount", "true"], { stdio: "ignore" });
+  } catch {
+    return "needs `unshare --mount` (util-linux) to give daprd a private /etc/hosts";
+  }
+  return undefined;
+}
+
+export async function benchKeyVault(tmp: string, log: (l: string) => void): Promise<void> {
+  log(`\n== 3. warm secret Get through daprd (${GETS} sequential Gets): keyless vs built-in secretstores.azure.keyvault`);
+  const why = canUsePrivateHosts();
+  if (why) {
+    log(`   skipped: ${why}`);
+    return;
+  }
+  const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
+  process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
+  const forKeyless = makeIdentity("bench-keyless");
+  const forBuiltin = makeIdentity("bench-builtin");
+  const mi = await startIdentityStandIn({ identities: [forKeyless, forBuiltin] });
+  let vault;
+  try {
+    vault = await startKeyVaultStandIn({
+      tls,
+      signer: mi.signer,
+      tenantId: mi.tenantId,
+      port: 443,
+      secrets: [{ name: "bench-secret", value: "bench-value" }],
+      access: { [forKeyless.objectId]: "*", [forBuiltin.objectId]: "*" },
+    });
+  } catch (e) {
+    log(`   skipped: cannot listen on port 443 (${(e as NodeJS.ErrnoException).code ?? e})`);
+    await mi.close();
+    return;
+  }
+  const hosts = path.join(tmp, "hosts");
+  writeFileSync(hosts, `${readFileSync("/etc/hosts", "utf8")}\n127.0.0.1 ${VAULT_HOST}\n`);
+  const socketDir = path.join(tmp, "kvs");
+  const keyless = await startKeyless({
+    socketDir,
+    dataDir: path.join(tmp, "kvd"),
+    env: { ...mi.env(), KEYLESS_LOG_LEVEL: "warn" },
+  });
+  const resources = writeResources(path.join(tmp, "kvres"), [], {
+    "kv-keyless.yaml": component("kv-keyless", "secretstores.keyless", {
+      vaultUri: "https://127.0.0.1:443",
+      azureClientId: forKeyless.clientId,
+    }),
+    "kv-builtin.yaml": component("kv-builtin", "secretstores.azure.keyvault", {
+      vaultName: "benchvault",
+      azureClientId: forBuiltin.clientId,
+    }),
+  });
+  const daprd = await startDaprd({
+    socketDir,
+    resourcesDir: resources,
+    appId: "kvbench",
+    env: { ...mi.env(), SSL_CERT_FILE: tls.caFile },
+    wrap: (cmd, args) => [
+      "unshare",
+      ["--mount", "sh", "-c", 'mount --bind "$0" /etc/hosts && exec "$@"', hosts, cmd, ...args],
+    ],
+  });
+  try {
+    const url = (store: string) => `${daprd.http}/v1.0/secrets/${store}/bench-secret`;
+    const callsBy = (oid: string) => vault!.requests.filter((r) => r.caller === oid && r.op === "get").length;
+    const run = async (store: string, oid: string) => {
+      for (let i = 0; i < 50; i++) {
+        const r = await fetch(url(store));
+        const body = await r.text();
+        if (r.status !== 200) throw new Error(`${store}: HTTP ${r.status} ${body}`);
+      }
+      const before = callsBy(oid);
+      const samples: number[] = [];
+      for (let i = 0; i < GETS; i++) {
+        const t0 = performance.now();
+        const r = await fetch(url(store));
+        await r.arrayBuffer();
+        samples.push(performance.now() - t0);
+      }
+      return { lat: summarise(samples), callsPer1000: ((callsBy(oid) - before) * 1000) / GETS };
+    };
+    const k = await run("kv-keyless", forKeyless.objectId);
+    const b = await run("kv-builtin", forBuiltin.objectId);
+    log(`   keyless   p50 ${fmt(k.lat.p50)} ms   p99 ${fmt(k.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(k.callsPer1000, 1)}`);
+    log(`   built-in  p50 ${fmt(b.lat.p50)} ms   p99 ${fmt(b.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(b.callsPer1000, 1)}`);
+    log(`   ratio keyless/built-in: p50 ${fmt(k.lat.p50 / b.lat.p50, 2)}x   mean ${fmt(k.lat.mean / b.lat.mean, 2)}x`);
+  } catch (e) {
+    log(`   failed: ${(e as Error).message}`);
+    log(daprd.lines.filter((l) => /error|fail/i.test(l)).slice(-5).join("\n"));
+  } finally {
+    await daprd.stop();
+    await keyless.stop();
+    await vault.close();
+    await mi.close();
+  }
+}
+
+function component(name: string, type: string, meta: Record<string, string>): string {
+  return [
+    "apiVersion: dapr.io/v1alpha1",
+    "kind: Component",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    `  type: ${type}`,
+    "  version: v1",
+    "  metadata:",
+    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: "${v}"`]),
+  ].join("\n");
+}
