@@ -32,7 +32,9 @@ function canUsePrivateHosts(): string | undefined {
 }
 
 export async function benchKeyVault(tmp: string, log: (l: string) => void): Promise<void> {
-  log(`\n== 3. warm secret Get through daprd (${GETS} sequential Gets): keyless vs built-in secretstores.azure.keyvault`);
+  log(
+    `\n== 3. warm secret Get through daprd (${GETS} sequential Gets): keyless vs built-in secretstores.azure.keyvault`,
+  );
   const why = canUsePrivateHosts();
   if (why) {
     log(`   skipped: ${why}`);
@@ -107,12 +109,23 @@ export async function benchKeyVault(tmp: string, log: (l: string) => void): Prom
     };
     const k = await run("kv-keyless", forKeyless.objectId);
     const b = await run("kv-builtin", forBuiltin.objectId);
-    log(`   keyless   p50 ${fmt(k.lat.p50)} ms   p99 ${fmt(k.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(k.callsPer1000, 1)}`);
-    log(`   built-in  p50 ${fmt(b.lat.p50)} ms   p99 ${fmt(b.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(b.callsPer1000, 1)}`);
-    log(`   ratio keyless/built-in: p50 ${fmt(k.lat.p50 / b.lat.p50, 2)}x   mean ${fmt(k.lat.mean / b.lat.mean, 2)}x`);
+    log(
+      `   keyless   p50 ${fmt(k.lat.p50)} ms   p99 ${fmt(k.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(k.callsPer1000, 1)}`,
+    );
+    log(
+      `   built-in  p50 ${fmt(b.lat.p50)} ms   p99 ${fmt(b.lat.p99)} ms   Key Vault calls per 1000 Gets: ${fmt(b.callsPer1000, 1)}`,
+    );
+    log(
+      `   ratio keyless/built-in: p50 ${fmt(k.lat.p50 / b.lat.p50, 2)}x   mean ${fmt(k.lat.mean / b.lat.mean, 2)}x`,
+    );
   } catch (e) {
     log(`   failed: ${(e as Error).message}`);
-    log(daprd.lines.filter((l) => /error|fail/i.test(l)).slice(-5).join("\n"));
+    log(
+      daprd.lines
+        .filter((l) => /error|fail/i.test(l))
+        .slice(-5)
+        .join("\n"),
+    );
   } finally {
     await daprd.stop();
     await keyless.stop();

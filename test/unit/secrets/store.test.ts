@@ -87,4 +87,28 @@ describe("secret sources and chain", () => {
     await expect(secretStoreKind.build({ sources: "env" }, ctx)).rejects.toThrow(/envPrefix: required/);
     await expect(secretStoreKind.build({ sources: "vault" }, ctx)).rejects.toThrow(/unknown source "vault"/);
   });
+
+  it("applies allowedSecrets and deniedSecrets to Get and BulkGet", async () => {
+    const src = createEnvSource({ prefix: "P_", env: { P_a: "1", P_b: "2", P_c: "3" } });
+    const allow = new SecretStore("s", [src], { allowed: ["a", "b"], denied: ["b"] });
+    expect(await allow.get("a")).toEqual({ a: "1" });
+    await expect(allow.get("b")).rejects.toMatchObject({
+      code: "SECRET_NOT_ALLOWED",
+      message: expect.stringContaining("deniedSecrets"),
+    });
+    await expect(allow.get("c")).rejects.toMatchObject({
+      code: "SECRET_NOT_ALLOWED",
+      message: expect.stringContaining("allowedSecrets"),
+    });
+    expect([...(await allow.bulkGet()).keys()]).toEqual(["a"]);
+  });
+
+  it("caps BulkGet at maxresults and refuses a malformed one", async () => {
+    const src = createEnvSource({ prefix: "P_", env: { P_a: "1", P_b: "2", P_c: "3" } });
+    const store = new SecretStore("s", [src]);
+    expect((await store.bulkGet({ maxresults: "2" })).size).toBe(2);
+    await expect(store.bulkGet({ maxresults: "lots" })).rejects.toMatchObject({
+      code: "SECRET_NAME_INVALID",
+    });
+  });
 });
