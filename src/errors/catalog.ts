@@ -68,11 +68,22 @@ export const errors = {
       `first-write concurrency: key ${quote(key)} already exists and no etag was given`,
       { key },
     ),
-  etagInvalid: (key: string, etag: string) =>
+  etagInvalid: (key: string, etag: string, shape: string) =>
     new KeylessError(
       "ETAG_INVALID",
-      `etag ${quote(etag, 60)} for key ${quote(key)} is not an etag this store issues (expected 32 hex digits)`,
+      `etag ${quote(etag, 60)} for key ${quote(key)} is not an etag this store issues (expected ${shape})`,
       { key },
+    ),
+  keyNotStorable: (instance: string, key: string, reason: string) =>
+    new KeylessError(
+      "KEY_INVALID",
+      `state instance ${quote(instance)}: key ${quote(key)} cannot be stored: ${reason}`,
+    ),
+  transactionSpansPartitions: (instance: string, partitions: number) =>
+    new KeylessError(
+      "REQUEST_INVALID",
+      `state instance ${quote(instance)}: the tables backend runs a transaction as one entity-group transaction, ` +
+        `so every key must share its partition (the part before the last "||"); this one spans ${partitions} partitions`,
     ),
   requestInvalid: (what: string) => new KeylessError("REQUEST_INVALID", what),
   transactionTooLarge: (instance: string, count: number, max: number) =>

@@ -1,6 +1,7 @@
 /** Metadata of a `secretstores.keyless` component instance. README "secretstores.keyless metadata" documents each field. */
 import { z } from "zod";
 import { boolText, durationText, parseMetadata, type ParseOutcome } from "./fields.js";
+import { identityFields, identityProblems } from "./identityFields.js";
 
 export const SOURCE_KINDS = ["containerapp", "keyvault", "file", "env"] as const;
 export type SourceKind = (typeof SOURCE_KINDS)[number];
@@ -29,8 +30,6 @@ const sourcesText = listText
   })
   .transform((list) => list as SourceKind[]);
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 export const VAULT_SUFFIX = {
   azurepubliccloud: "vault.azure.net",
   azurechinacloud: "vault.azure.cn",
@@ -53,41 +52,7 @@ export const secretMetadataSchema = z.object({
     )
     .optional(),
   vaultUri: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
-  azureEnvironment: z
-    .string()
-    .transform((v) => v.toLowerCase().replace(/cloud$/, "") + "cloud")
-    .pipe(
-      z.enum(["azurepubliccloud", "azurechinacloud", "azureusgovernmentcloud"], {
-        message: "must be AzurePublicCloud, AzureChinaCloud or AzureUSGovernmentCloud",
-      }),
-    )
-    .optional()
-    .default("azurepubliccloud"),
-  azureClientId: z.string().trim().regex(GUID, "must be a GUID (the identity's client id)").optional(),
-  azureManagedIdentityResourceId: z
-    .string()
-    .trim()
-    .regex(
-      /^\/subscriptions\/[^/]+\/resourcegroups\/[^/]+\/providers\/microsoft\.managedidentity\/userassignedidentities\/[^/]+$/i,
-      "must be the ARM id of a user-assigned identity",
-    )
-    .optional(),
-  azureObjectId: z
-    .string()
-    .trim()
-    .regex(GUID, "must be a GUID (the identity's object/principal id)")
-    .optional(),
-  azureTenantId: z.string().trim().regex(GUID, "must be a GUID").optional(),
-  azureCredential: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .pipe(
-      z.enum(["managedidentity", "workloadidentity", "cli", "default"], {
-        message: "must be managedidentity, workloadidentity, cli or default",
-      }),
-    )
-    .optional(),
+  ...identityFields,
   nameMapping: z
     .enum(["dashes", "none"], { message: 'must be "dashes" or "none"' })
     .optional()
@@ -110,11 +75,7 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
   const out = parseMetadata(secretMetadataSchema, props);
   const v = out.value;
   if (!v) return out as ParseOutcome<SecretMetadata>;
-  const ids = (["azureClientId", "azureManagedIdentityResourceId", "azureObjectId"] as const).filter(
-    (k) => v[k],
-  );
-  if (ids.length > 1)
-    out.problems.push(`${ids.join(", ")}: give at most one of them; they all name the identity to use`);
+  out.problems.push(...identityProblems(v));
   if (v.vaultName && v.vaultUri) out.problems.push("vaultName, vaultUri: give one of them, not both");
   const vaultUrl = v.vaultUri
     ? v.vaultUri.replace(/\/+$/, "")

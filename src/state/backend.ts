@@ -40,8 +40,16 @@ export interface Backend {
   applyEach(ops: readonly WriteOp[]): Promise<(Error | undefined)[]>;
   /** Largest transaction this backend accepts; 0 means no limit. */
   readonly maxTransactionOps: number;
+  /** Largest value in bytes. */
+  readonly maxValueBytes: number;
+  /** Whether `etag` has the shape of an etag this backend issues (else the caller gets ETAG_INVALID). */
+  isValidEtag(etag: string): boolean;
+  /** What a valid etag looks like, for the ETAG_INVALID message. */
+  readonly etagShape: string;
+  /** Backend-specific key checks (e.g. length limits after escaping); throws KEY_INVALID. */
+  checkKey?(key: string): void;
   close(): Promise<void>;
 }
 
-/** Etags are 32 lowercase hex digits: random, so a recreated key never matches an etag of its previous life. */
+/** SQLite etags are 32 lowercase hex digits: random, so a recreated key never matches an etag of its previous life. */
 export const ETAG_PATTERN = /^[0-9a-f]{32}$/;

@@ -1,13 +1,17 @@
 /** The `state.keyless` component kind: metadata -> StateStore on the configured backend. */
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
-import type { ComponentKind } from "../components/kind.js";
-import { parseStateMetadata, STATE_SECRET_KEYS } from "../metadata/stateMetadata.js";
-import { openSqliteBackend } from "./backends/sqlite.js";
-import { StateStore } from "./store.js";
+import type { BuildContext, ComponentKind } from "../components/kind.js";
+import { describeIdentity, identityFromMetadata } from "../identity/identitySpec.js";
+import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
+import type { Backend } from "./backend.js";
+import { openSqliteBackend } from "./backends/sqlite.js";
+import { openTablesBackend, type TablesAuth } from "./backends/tables.js";
+import { StateStore } from "./store.js";
 
 export const STATE_FEATURES = ["ETAG", "TRANSACTIONAL", "TTL"] as const;
+const STORAGE_SCOPE = "https://storage.azure.com/.default";
 
 export const stateKind: ComponentKind<StateStore> = {
   category: "state",
@@ -20,33 +24,76 @@ export const stateKind: ComponentKind<StateStore> = {
     }
     const md = parsed.value;
     for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
-    const given = md.path ?? (md.connectionString && sqliteFileFromConnectionString(md.connectionString));
-    const file = given
-      ? path.resolve(ctx.baseDir, given)
-      : path.join(ctx.dataDir, "state", `${fileSafeName(ctx.instance)}.db`);
-    const backend = openSqliteBackend({
-      instance: ctx.instance,
-      file,
-      table: md.tableName,
-      synchronous: md.synchronous,
-      busyTimeoutMs: md.busyTimeout,
-      cleanupIntervalMs: md.ttlCleanupInterval,
-      now: ctx.now,
-      log: ctx.log,
-    });
-    // The file name may have come from a secret; log it only when it came from plain metadata.
-    ctx.log.info(
-      {
-        backend: "sqlite",
-        file: md.connectionString ? "[from connectionString]" : file,
-        table: md.tableName,
-      },
-      "state store ready",
-    );
+    const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);
     return new StateStore(ctx.instance, backend, ctx.now);
   },
   close: (store) => store.close(),
 };
+
+function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
+  const given = md.path ?? (md.connectionString && sqliteFileFromConnectionString(md.connectionString));
+  const file = given
+    ? path.resolve(ctx.baseDir, given)
+    : path.join(ctx.dataDir, "state", `${fileSafeName(ctx.instance)}.db`);
+  const backend = openSqliteBackend({
+    instance: ctx.instance,
+    file,
+    table: md.tableName,
+    synchronous: md.synchronous,
+    busyTimeoutMs: md.busyTimeout,
+    cleanupIntervalMs: md.ttlCleanupInterval,
+    now: ctx.now,
+    log: ctx.log,
+  });
+  // The file name may have come from a secret; log it only when it came from plain metadata.
+  ctx.log.info(
+    { backend: "sqlite", file: md.connectionString ? "[from connectionString]" : file, table: md.tableName },
+    "state store ready",
+  );
+  return backend;
+}
+
+async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
+  let auth: TablesAuth;
+  if (md.connectionString) {
+    auth = { kind: "connectionString", connectionString: md.connectionString };
+  } else if (md.accountKey) {
+    auth = {
+      kind: "sharedKey",
+      endpoint: md.tableEndpoint!,
+      accountName: md.accountName!,
+      accountKey: md.accountKey,
+    };
+  } else {
+    const spec = identityFromMetadata(md);
+    const credential = ctx.credentials.get(spec);
+    auth = { kind: "token", endpoint: md.tableEndpoint!, credential, describe: describeIdentity(spec) };
+    // Fail Init early and clearly when the identity cannot get a Storage token at all.
+    await credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
+      throw errors.backendFailed(ctx.instance, "tables", `getting a token: ${(e as Error).message}`);
+    });
+  }
+  const backend = await openTablesBackend({
+    instance: ctx.instance,
+    auth,
+    table: md.tableName,
+    skipCreateTable: md.skipCreateTable,
+    cleanupIntervalMs: md.ttlCleanupInterval,
+    timeoutMs: md.requestTimeout,
+    now: ctx.now,
+    log: ctx.log,
+  });
+  ctx.log.info(
+    {
+      backend: "tables",
+      table: md.tableName,
+      endpoint: md.tableEndpoint ?? "[from connectionString]",
+      auth: auth.kind,
+    },
+    "state store ready",
+  );
+  return backend;
+}
 
 /** "file:/data/app.db?cache=shared" -> "/data/app.db"; a plain path is returned as is. */
 export function sqliteFileFromConnectionString(cs: string): string {

@@ -3,7 +3,7 @@
  * Contract: https://docs.dapr.io/reference/api/state_api/ ; wire details in the pluggable-components spec 4.2-4.7.
  */
 import { errors } from "../errors/catalog.js";
-import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "./backend.js";
+import type { Backend, StoredItem, WriteOp } from "./backend.js";
 
 export const MAX_KEY_BYTES = 4096;
 export const MAX_VALUE_BYTES = 4 * 1024 * 1024;
@@ -100,10 +100,11 @@ export class StateStore {
 
   private toSetOp(input: SetInput): WriteOp {
     this.checkKey(input.key);
-    if (input.value.length > MAX_VALUE_BYTES) {
-      throw errors.valueTooLarge(this.instance, input.key, input.value.length, MAX_VALUE_BYTES);
+    const maxValue = Math.min(MAX_VALUE_BYTES, this.backend.maxValueBytes);
+    if (input.value.length > maxValue) {
+      throw errors.valueTooLarge(this.instance, input.key, input.value.length, maxValue);
     }
-    const etag = normaliseEtag(input.key, input.etag);
+    const etag = this.normaliseEtag(input.key, input.etag);
     const ttl = parseTtl(this.instance, input.key, input.metadata);
     return {
       kind: "set",
@@ -118,7 +119,7 @@ export class StateStore {
 
   private toDeleteOp(input: DeleteInput): WriteOp {
     this.checkKey(input.key);
-    return { kind: "delete", key: input.key, etag: normaliseEtag(input.key, input.etag) };
+    return { kind: "delete", key: input.key, etag: this.normaliseEtag(input.key, input.etag) };
   }
 
   private checkKey(key: string): void {
@@ -127,13 +128,14 @@ export class StateStore {
     if (key.length > MAX_KEY_BYTES || Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
       throw errors.keyTooLong(this.instance, Buffer.byteLength(key, "utf8"), MAX_KEY_BYTES);
     }
+    this.backend.checkKey?.(key);
   }
-}
 
-function normaliseEtag(key: string, etag: string | null): string | undefined {
-  if (etag === null || etag === "") return undefined;
-  if (!ETAG_PATTERN.test(etag)) throw errors.etagInvalid(key, etag);
-  return etag;
+  private normaliseEtag(key: string, etag: string | null): string | undefined {
+    if (etag === null || etag === "") return undefined;
+    if (!this.backend.isValidEtag(etag)) throw errors.etagInvalid(key, etag, this.backend.etagShape);
+    return etag;
+  }
 }
 
 /** Returns seconds > 0, or undefined for "no expiry" (absent, -1 or 0). */

@@ -9,7 +9,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { errors } from "../../errors/catalog.js";
-import type { Backend, StoredItem, WriteOp } from "../backend.js";
+import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
 import type { Logger } from "../../observability/logger.js";
 
 export interface SqliteBackendOptions {
@@ -176,6 +176,9 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
   return {
     kind: "sqlite",
     maxTransactionOps: 1000,
+    maxValueBytes: 4 * 1024 * 1024,
+    isValidEtag: (etag) => ETAG_PATTERN.test(etag),
+    etagShape: "32 hex digits",
     get: async (key) => wrap("get", () => toItem(stmt.get.get({ key, now: now() }) as Row | undefined)),
     bulkGet: async (keys) =>
       wrap("bulk get", () => {

@@ -21,11 +21,13 @@ describe("component metadata", () => {
   });
 
   it("reports every problem at once, each naming its field", () => {
-    const r = parseStateMetadata({ backend: "mongo", ttlCleanupInterval: "soon", tablename: "1bad" });
+    const r = parseStateMetadata({ backend: "mongo", ttlCleanupInterval: "soon", synchronous: "always" });
     expect(r.value).toBeUndefined();
     expect(r.problems.join("\n")).toMatch(/backend:/);
     expect(r.problems.join("\n")).toMatch(/ttlCleanupInterval:/);
-    expect(r.problems.join("\n")).toMatch(/tableName:/);
+    expect(r.problems.join("\n")).toMatch(/synchronous:/);
+    const later = parseStateMetadata({ tablename: "1bad", accountKey: "k" });
+    expect(later.problems.join("\n")).toMatch(/tableName:.*\n.*accountKey: only used with backend: tables/s);
   });
 
   it("refuses unknown keys with a suggestion, unless allowUnknownMetadata is set", () => {
@@ -38,8 +40,18 @@ describe("component metadata", () => {
     expect(lenient.unknownKeys).toEqual(["ttlCleanupIntreval"]);
   });
 
-  it("says that the tables backend is not available yet", () => {
-    expect(parseStateMetadata({ backend: "tables" }).problems[0]).toMatch(/not available/);
+  it("checks what the tables backend needs", () => {
+    expect(parseStateMetadata({ backend: "tables" }).problems[0]).toMatch(
+      /tableEndpoint: backend tables needs/,
+    );
+    const ok = parseStateMetadata({ backend: "tables", accountName: "myacct" });
+    expect(ok.value).toMatchObject({
+      tableEndpoint: "https://myacct.table.core.windows.net",
+      tableName: "daprstate",
+    });
+    expect(
+      parseStateMetadata({ backend: "tables", accountName: "myacct", tableName: "bad-name" }).problems[0],
+    ).toMatch(/tableName: an Azure table name/);
   });
 
   it("derives the source chain from the settings present", () => {

@@ -28,7 +28,7 @@ describe("toStatus", () => {
   });
 
   it("encodes an invalid etag as INVALID_ARGUMENT with the same detail shape", () => {
-    const e = encoder.toServiceError(errors.etagInvalid("k", "zz"), true);
+    const e = encoder.toServiceError(errors.etagInvalid("k", "zz", "32 hex digits"), true);
     expect(e.code).toBe(status.INVALID_ARGUMENT);
     expect((details(e)!.details[0]!.decoded.fieldViolations as unknown[]).length).toBe(1);
   });

@@ -1,0 +1,270 @@
+/**
+ * One contract, every backend: the StateStore behaviours apps rely on, run against SQLite and against
+ * Azure Tables (Azurite over HTTPS, once with a managed-identity token from the stand-in and once with a
+ * connection string).
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
+import { pino } from "pino";
+import { CredentialPool } from "../../src/identity/credentialPool.js";
+import type { Backend } from "../../src/state/backend.js";
+import { openSqliteBackend } from "../../src/state/backends/sqlite.js";
+import { openTablesBackend } from "../../src/state/backends/tables.js";
+import { StateStore, type SetInput } from "../../src/state/store.js";
+import { startIdentityStandIn, makeIdentity, type IdentityStandIn } from "../../dev/identityStandIn.js";
+import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from "../helpers/azurite.js";
+import { scrubAzureEnv, testTls } from "../helpers/standins.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+
+const log = pino({ level: "silent" });
+const app = makeIdentity("state-app");
+let azurite: Azurite;
+let mi: IdentityStandIn;
+const tmp = makeTmpDir("contract");
+let tableCounter = 0;
+
+beforeAll(async () => {
+  scrubAzureEnv();
+  mi = await startIdentityStandIn({ identities: [app] });
+  Object.assign(process.env, mi.env());
+  const tls = testTls();
+  azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+}, 60_000);
+afterAll(async () => {
+  await azurite?.stop();
+  await mi?.close();
+  tmp.cleanup();
+});
+
+const backends: [string, () => Promise<Backend>][] = [
+  [
+    "sqlite",
+    async () =>
+      openSqliteBackend({
+        instance: "c",
+        file: path.join(tmp.dir, `s${tableCounter++}.db`),
+        table: "state",
+        synchronous: "normal",
+        busyTimeoutMs: 1000,
+        cleanupIntervalMs: 60_000,
+        now: Date.now,
+        log,
+      }),
+  ],
+  [
+    "tables with managed identity",
+    async () =>
+      openTablesBackend({
+        instance: "c",
+        auth: {
+          kind: "token",
+          endpoint: azurite.tableUrl,
+          credential: new CredentialPool().get({ kind: "managed", by: "clientId", id: app.clientId }),
+          describe: "test identity",
+        },
+        table: `contract${tableCounter++}`,
+        skipCreateTable: false,
+        cleanupIntervalMs: 60_000,
+        timeoutMs: 10_000,
+        now: Date.now,
+        log,
+      }),
+  ],
+  [
+    "tables with a connection string",
+    async () =>
+      openTablesBackend({
+        instance: "c",
+        auth: {
+          kind: "connectionString",
+          connectionString: `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${azurite.tableUrl};`,
+        },
+        table: `contract${tableCounter++}`,
+        skipCreateTable: false,
+        cleanupIntervalMs: 60_000,
+        timeoutMs: 10_000,
+        now: Date.now,
+        log,
+      }),
+  ],
+];
+
+describe.each(backends)("state backend contract: %s", (name, open) => {
+  let store: StateStore;
+  const input = (key: string, value: Buffer | string, extra: Partial<SetInput> = {}): SetInput => ({
+    key,
+    value: typeof value === "string" ? Buffer.from(value) : value,
+    etag: null,
+    metadata: {},
+    concurrency: "unspecified",
+    contentType: "",
+    ...extra,
+  });
+
+  beforeAll(async () => {
+    store = new StateStore("c", await open());
+  });
+  afterAll(async () => store?.close());
+
+  it("round-trips bytes with their content type", async () => {
+    const bytes = Buffer.from([0, 1, 2, 250, 255]);
+    await store.set(input("app||bin", bytes, { contentType: "application/octet-stream" }));
+    const r = await store.get("app||bin");
+    expect(r.value).toEqual(bytes);
+    expect(r.contentType).toBe("application/octet-stream");
+  });
+
+  it("round-trips a 700 KiB value and refuses an oversized one (2 MiB on tables) before writing", async () => {
+    const big = Buffer.alloc(700 * 1024, 7);
+    big[big.length - 1] = 9;
+    await store.set(input("app||big", big));
+    expect((await store.get("app||big")).value?.equals(big)).toBe(true);
+    const tooBig = name === "sqlite" ? 4 * 1024 * 1024 + 1 : 2 * 1024 * 1024;
+    await expect(store.set(input("app||huge", Buffer.alloc(tooBig)))).rejects.toMatchObject({
+      code: "VALUE_TOO_LARGE",
+    });
+    expect((await store.get("app||huge")).value).toBeUndefined();
+  });
+
+  it("keeps keys that differ only in || structure or odd characters apart", async () => {
+    const keys = [
+      "a||b||c||d",
+      "a||b",
+      "a||b||c",
+      "a",
+      "||a",
+      "a||",
+      "x/y",
+      "x\\y",
+      "x#y",
+      "x?y",
+      "x%2Fy",
+      "~",
+      "%7E",
+      "é||ü",
+    ];
+    for (const k of keys) await store.set(input(k, `value of ${k}`));
+    for (const k of keys) expect((await store.get(k)).value?.toString()).toBe(`value of ${k}`);
+  });
+
+  it("checks etags on set and delete, and enforces first-write", async () => {
+    await store.set(input("app||e", "1"));
+    const { etag } = await store.get("app||e");
+    await store.set(input("app||e", "2", { etag: etag! }));
+    await expect(store.set(input("app||e", "3", { etag: etag! }))).rejects.toMatchObject({
+      code: "ETAG_MISMATCH",
+    });
+    await expect(store.set(input("app||e", "3", { etag: "not valid!" }))).rejects.toMatchObject({
+      code: "ETAG_INVALID",
+    });
+    await expect(store.set(input("app||e", "3", { concurrency: "first-write" }))).rejects.toMatchObject({
+      code: "ETAG_MISMATCH",
+    });
+    const now = await store.get("app||e");
+    await expect(
+      store.delete({ key: "app||e", etag: etag!, metadata: {}, concurrency: "unspecified" }),
+    ).rejects.toMatchObject({
+      code: "ETAG_MISMATCH",
+    });
+    await store.delete({ key: "app||e", etag: now.etag!, metadata: {}, concurrency: "unspecified" });
+    expect((await store.get("app||e")).value).toBeUndefined();
+    await store.delete({ key: "app||never", etag: null, metadata: {}, concurrency: "unspecified" });
+  });
+
+  it("hides expired items and reports ttlExpireTime", async () => {
+    await store.set(input("app||ttl", "v", { metadata: { ttlInSeconds: "1" } }));
+    expect((await store.get("app||ttl")).metadata.ttlExpireTime).toMatch(/Z$/);
+    await new Promise((r) => setTimeout(r, 1100));
+    expect((await store.get("app||ttl")).value).toBeUndefined();
+    await store.set(input("app||ttl", "again", { concurrency: "first-write" }));
+    expect((await store.get("app||ttl")).value?.toString()).toBe("again");
+  });
+
+  it("runs a same-partition transaction atomically and in order", async () => {
+    await store.set(input("app||t1", "old"));
+    await store.transact([
+      { kind: "delete", key: "app||t1", etag: null, metadata: {}, concurrency: "unspecified" },
+      { kind: "set", ...input("app||t2", "two") },
+      { kind: "delete", key: "app||t2", etag: null, metadata: {}, concurrency: "unspecified" },
+      { kind: "set", ...input("app||t3", "three") },
+    ]);
+    const r = await store.bulkGet(["app||t1", "app||t2", "app||t3"]);
+    expect(r.map((x) => x.value?.toString())).toEqual([undefined, undefined, "three"]);
+    const stale = (await store.get("app||t3")).etag!;
+    await store.set(input("app||t3", "changed"));
+    await expect(
+      store.transact([
+        { kind: "set", ...input("app||t4", "never") },
+        { kind: "set", ...input("app||t3", "x", { etag: stale }) },
+      ]),
+    ).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+    expect((await store.get("app||t4")).value).toBeUndefined();
+  });
+
+  it("applies bulk writes item by item", async () => {
+    await store.bulkSet([input("app||b1", "1"), input("app||b2", "1")]);
+    const b2 = (await store.get("app||b2")).etag!;
+    const wrong = (await store.get("app||b1")).etag!;
+    await store.set(input("app||b1", "moved on"));
+    await expect(
+      store.bulkSet([input("app||b1", "2", { etag: wrong }), input("app||b2", "2", { etag: b2 })]),
+    ).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+    expect((await store.get("app||b2")).value?.toString()).toBe("2");
+  });
+});
+
+describe("tables backend specifics", () => {
+  it("refuses a transaction that spans partitions, naming the rule", async () => {
+    const store = new StateStore("c", await backends[2]![1]());
+    await expect(
+      store.transact([
+        {
+          kind: "set",
+          key: "app1||k",
+          value: Buffer.from("1"),
+          etag: null,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
+        {
+          kind: "set",
+          key: "app2||k",
+          value: Buffer.from("1"),
+          etag: null,
+          metadata: {},
+          concurrency: "unspecified",
+          contentType: "",
+        },
+      ]),
+    ).rejects.toMatchObject({
+      code: "REQUEST_INVALID",
+      message: expect.stringContaining("spans 2 partitions"),
+    });
+    await store.close();
+  });
+
+  it("fails Init naming the identity and the role when the token is refused", async () => {
+    const err = await openTablesBackend({
+      instance: "c",
+      auth: {
+        kind: "token",
+        endpoint: azurite.tableUrl,
+        credential: {
+          getToken: async () => ({ token: "not-a-jwt", expiresOnTimestamp: Date.now() + 3_600_000 }),
+        },
+        describe: "the user-assigned managed identity with client id X",
+      },
+      table: "refused",
+      skipCreateTable: false,
+      cleanupIntervalMs: 60_000,
+      timeoutMs: 5000,
+      now: Date.now,
+      log,
+    }).catch((e: Error) => e);
+    expect(err).toMatchObject({ code: "BACKEND_FAILED" });
+    expect((err as Error).message).toMatch(
+      /client id X is not allowed \(HTTP 403.*Storage Table Data Contributor/,
+    );
+  });
+});
