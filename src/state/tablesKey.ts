@@ -9,6 +9,7 @@
  * - Characters Tables forbids in keys ("/", "\", "#", "?", control characters) and the escape characters
  *   "%" and "~" are percent-encoded (UTF-8), so the mapping is reversible and injective.
  */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
 const NEEDS_ESCAPE = /[%~/\\#?\u0000-\u001f\u007f-\u009f]/gu;
 export const NO_PREFIX_PARTITION = "~";
 
