@@ -1,0 +1,151 @@
+/**
+ * The state backends the end-to-end and conformance suites run against through daprd:
+ * SQLite (components/statestore.yaml), Azure Tables on Azurite with a managed identity from the stand-in,
+ * and Azure Tables with a connection string resolved through secretKeyRef from a keyless secret store.
+ */
+import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { makeIdentity, startIdentityStandIn } from "../../dev/identityStandIn.js";
+import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../helpers/azurite.js";
+import { testTls } from "../helpers/standins.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+
+export interface StateBackendEnv {
+  components: string[];
+  extra: Record<string, string>;
+  keylessEnv: Record<string, string>;
+  /** A well-formed etag this backend could issue but that matches nothing stored (the conformance "BadEtag"). */
+  wrongEtag: string;
+  stop(): Promise<void>;
+}
+
+const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"`).toString("base64url");
+
+export type StateBackendSetup = (storeNames: string[]) => Promise<StateBackendEnv>;
+
+const yaml = (name: string, meta: [string, string | { secretKeyRef: string }][], secretStore?: string) =>
+  [
+    "apiVersion: dapr.io/v1alpha1",
+    "kind: Component",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    "  type: state.keyless",
+    "  version: v1",
+    "  metadata:",
+    ...meta.flatMap(([k, v]) =>
+      typeof v === "string"
+        ? [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]
+        : [
+            `    - name: ${k}`,
+            "      secretKeyRef:",
+            `        name: ${v.secretKeyRef}`,
+            `        key: ${v.secretKeyRef}`,
+          ],
+    ),
+    ...(secretStore ? ["auth:", `  secretStore: ${secretStore}`] : []),
+  ].join("\n");
+
+const tableName = (store: string) =>
+  `t${store.replace(/[^A-Za-z0-9]/g, "")}${randomBytes(4).toString("hex")}`;
+
+export const STATE_BACKENDS: [string, StateBackendSetup][] = [
+  [
+    "sqlite",
+    async (names) => ({
+      components: ["statestore.yaml"],
+      extra: Object.fromEntries(
+        names
+          .filter((n) => n !== "statestore")
+          .map((n) => [`${n}.yaml`, yaml(n, [["ttlCleanupInterval", "1s"]])]),
+      ),
+      keylessEnv: {},
+      wrongEtag: "0000000000000000000000000000dead",
+      stop: async () => undefined,
+    }),
+  ],
+  [
+    "tables (managed identity)",
+    async (names) => {
+      const id = makeIdentity("state-e2e");
+      const mi = await startIdentityStandIn({ identities: [id] });
+      const tls = testTls();
+      const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+      return {
+        components: [],
+        extra: Object.fromEntries(
+          names.map((n) => [
+            `${n}.yaml`,
+            yaml(n, [
+              ["backend", "tables"],
+              ["tableEndpoint", azurite.tableUrl],
+              ["tableName", tableName(n)],
+              ["azureClientId", id.clientId],
+              ["ttlCleanupInterval", "1s"],
+            ]),
+          ]),
+        ),
+        keylessEnv: mi.env(),
+        wrongEtag: TABLES_WRONG_ETAG,
+        stop: async () => {
+          await azurite.stop();
+          await mi.close();
+        },
+      };
+    },
+  ],
+  [
+    "tables (connection string via secretKeyRef)",
+    async (names) => {
+      const tls = testTls();
+      const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+      const tmp = makeTmpDir("cs");
+      const secrets = path.join(tmp.dir, "secrets.json");
+      writeFileSync(
+        secrets,
+        JSON.stringify({
+          "tables-connection": `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${azurite.tableUrl};`,
+        }),
+      );
+      return {
+        components: [],
+        extra: {
+          "state-secrets.yaml": [
+            "apiVersion: dapr.io/v1alpha1",
+            "kind: Component",
+            "metadata:",
+            "  name: state-secrets",
+            "spec:",
+            "  type: secretstores.keyless",
+            "  version: v1",
+            "  metadata:",
+            "    - name: secretsFile",
+            `      value: ${JSON.stringify(secrets)}`,
+          ].join("\n"),
+          ...Object.fromEntries(
+            names.map((n) => [
+              `${n}.yaml`,
+              yaml(
+                n,
+                [
+                  ["backend", "tables"],
+                  ["connectionString", { secretKeyRef: "tables-connection" }],
+                  ["tableName", tableName(n)],
+                  ["ttlCleanupInterval", "1s"],
+                ],
+                "state-secrets",
+              ),
+            ]),
+          ),
+        },
+        keylessEnv: {},
+        wrongEtag: TABLES_WRONG_ETAG,
+        stop: async () => {
+          await azurite.stop();
+          tmp.cleanup();
+        },
+      };
+    },
+  ],
+];
