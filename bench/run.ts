@@ -13,6 +13,8 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { fmt, summarise } from "./stats.js";
+import { ensureTestTls } from "../dev/tls.js";
+import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../test/helpers/azurite.js";
 import { benchKeyVault } from "./keyVault.js";
 
 const SECRET_ITERATIONS = Number(process.env.BENCH_SECRET_ITERATIONS ?? 5000);
@@ -104,57 +106,106 @@ async function loadPhase(http: string, store: string, kind: "set" | "get", secon
   return { opsPerSec: ops / ((performance.now() - t0) / 1000), errors };
 }
 
-async function benchState(tmp: string) {
-  log(
-    `\n== 2. state through daprd: ${STATE_CONCURRENCY} concurrent HTTP clients, ${STATE_SECONDS}s per phase`,
-  );
-  const socketDir = path.join(tmp, "ss");
+interface StatePair {
+  title: string;
+  builtinType: string;
+  keylessYaml: string;
+  builtinYaml: string;
+  daprdEnv?: Record<string, string>;
+  tag: string;
+}
+
+async function benchStatePair(tmp: string, pair: StatePair) {
+  log(`\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients, ${STATE_SECONDS}s per phase`);
+  const socketDir = path.join(tmp, `${pair.tag}s`);
   const keyless = await startKeyless({
     socketDir,
-    dataDir: path.join(tmp, "sd"),
+    dataDir: path.join(tmp, `${pair.tag}d`),
     env: { KEYLESS_LOG_LEVEL: "warn" },
   });
-  const resources = writeResources(path.join(tmp, "res"), ["statestore.yaml"], {
-    "builtin.yaml": `apiVersion: dapr.io/v1alpha1
-kind: Component
-metadata:
-  name: builtin
-spec:
-  type: state.sqlite
-  version: v1
-  metadata:
-    - name: connectionString
-      value: "${path.join(tmp, "builtin.db")}"
-`,
+  const resources = writeResources(path.join(tmp, `${pair.tag}r`), [], {
+    "keyless.yaml": pair.keylessYaml,
+    "builtin.yaml": pair.builtinYaml,
   });
-  const daprd = await startDaprd({ socketDir, resourcesDir: resources, appId: "bench" });
-  await waitFor("both stores", async () => {
-    const a = await fetch(`${daprd.http}/v1.0/state/statestore/x`);
-    const b = await fetch(`${daprd.http}/v1.0/state/builtin/x`);
-    return a.status < 300 && b.status < 300 ? true : undefined;
+  const daprd = await startDaprd({ socketDir, resourcesDir: resources, appId: "bench", ...(pair.daprdEnv && { env: pair.daprdEnv }) });
+  try {
+    await waitFor("both stores", async () => {
+      const a = await fetch(`${daprd.http}/v1.0/state/statestore/x`);
+      const b = await fetch(`${daprd.http}/v1.0/state/builtin/x`);
+      return a.status < 300 && b.status < 300 ? true : undefined;
+    });
+    const rows: [string, number, number][] = [];
+    for (const kind of ["set", "get"] as const) {
+      // Warm both, then measure each twice in alternation and keep the better run of each.
+      await loadPhase(daprd.http, "statestore", kind, 1);
+      await loadPhase(daprd.http, "builtin", kind, 1);
+      const k1 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
+      const b1 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
+      const k2 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
+      const b2 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
+      const k = Math.max(k1.opsPerSec, k2.opsPerSec);
+      const b = Math.max(b1.opsPerSec, b2.opsPerSec);
+      const errs = k1.errors + k2.errors + b1.errors + b2.errors;
+      if (errs > 0) log(`   warning: ${errs} failed requests during ${kind}`);
+      rows.push([kind, k, b]);
+    }
+    for (const [kind, k, b] of rows) {
+      log(`   ${kind}: state.keyless ${fmt(k, 0)} ops/s   ${pair.builtinType} ${fmt(b, 0)} ops/s   ratio ${fmt(k / b, 2)}x`);
+    }
+  } finally {
+    await daprd.stop();
+    await keyless.stop();
+  }
+}
+
+const stateYaml = (name: string, type: string, meta: Record<string, string>) =>
+  [
+    "apiVersion: dapr.io/v1alpha1",
+    "kind: Component",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    `  type: ${type}`,
+    "  version: v1",
+    "  metadata:",
+    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
+  ].join("\n");
+
+async function benchState(tmp: string) {
+  await benchStatePair(tmp, {
+    title: "2. state through daprd, SQLite: state.keyless vs built-in state.sqlite",
+    builtinType: "state.sqlite",
+    tag: "sq",
+    keylessYaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
+    builtinYaml: stateYaml("builtin", "state.sqlite", { connectionString: path.join(tmp, "builtin.db") }),
   });
-  const rows: [string, number, number][] = [];
-  for (const kind of ["set", "get"] as const) {
-    // Warm both, then measure each twice in alternation and keep the better run of each.
-    await loadPhase(daprd.http, "statestore", kind, 1);
-    await loadPhase(daprd.http, "builtin", kind, 1);
-    const k1 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
-    const b1 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
-    const k2 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
-    const b2 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
-    const k = Math.max(k1.opsPerSec, k2.opsPerSec);
-    const b = Math.max(b1.opsPerSec, b2.opsPerSec);
-    const errs = k1.errors + k2.errors + b1.errors + b2.errors;
-    if (errs > 0) log(`   warning: ${errs} failed requests during ${kind}`);
-    rows.push([kind, k, b]);
+  const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
+  process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
+  const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+  try {
+    await benchStatePair(tmp, {
+      title: "3. state through daprd, Azure Tables on Azurite: state.keyless (backend: tables) vs built-in state.azure.tablestorage",
+      builtinType: "state.azure.tablestorage",
+      tag: "tb",
+      keylessYaml: stateYaml("statestore", "state.keyless", {
+        backend: "tables",
+        tableEndpoint: azurite.tableUrl,
+        accountName: DEV_ACCOUNT,
+        accountKey: DEV_KEY,
+        tableName: "benchkeyless",
+      }),
+      builtinYaml: stateYaml("builtin", "state.azure.tablestorage", {
+        serviceURL: azurite.tableUrl,
+        accountName: DEV_ACCOUNT,
+        accountKey: DEV_KEY,
+        tableName: "benchbuiltin",
+      }),
+      // daprd (Go) trusts the stand-ins' test CA through SSL_CERT_FILE.
+      daprdEnv: { SSL_CERT_FILE: tls.caFile },
+    });
+  } finally {
+    await azurite.stop();
   }
-  for (const [kind, k, b] of rows) {
-    log(
-      `   ${kind}: state.keyless ${fmt(k, 0)} ops/s   state.sqlite ${fmt(b, 0)} ops/s   ratio ${fmt(k / b, 2)}x`,
-    );
-  }
-  await daprd.stop();
-  await keyless.stop();
 }
 
 const tmp = makeTmpDir("bench");
