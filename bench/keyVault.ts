@@ -33,7 +33,7 @@ function canUsePrivateHosts(): string | undefined {
 
 export async function benchKeyVault(tmp: string, log: (l: string) => void): Promise<void> {
   log(
-    `\n== 4. warm secret Get through daprd (${GETS} sequential Gets): keyless vs built-in secretstores.azure.keyvault`,
+    `\n== 3. warm secret Get through daprd (${GETS} sequential Gets): keyless vs built-in secretstores.azure.keyvault`,
   );
   const why = canUsePrivateHosts();
   if (why) {

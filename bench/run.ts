@@ -127,7 +127,12 @@ async function benchStatePair(tmp: string, pair: StatePair) {
     "keyless.yaml": pair.keylessYaml,
     "builtin.yaml": pair.builtinYaml,
   });
-  const daprd = await startDaprd({ socketDir, resourcesDir: resources, appId: "bench", ...(pair.daprdEnv && { env: pair.daprdEnv }) });
+  const daprd = await startDaprd({
+    socketDir,
+    resourcesDir: resources,
+    appId: "bench",
+    ...(pair.daprdEnv && { env: pair.daprdEnv }),
+  });
   try {
     await waitFor("both stores", async () => {
       const a = await fetch(`${daprd.http}/v1.0/state/statestore/x`);
@@ -150,7 +155,9 @@ async function benchStatePair(tmp: string, pair: StatePair) {
       rows.push([kind, k, b]);
     }
     for (const [kind, k, b] of rows) {
-      log(`   ${kind}: state.keyless ${fmt(k, 0)} ops/s   ${pair.builtinType} ${fmt(b, 0)} ops/s   ratio ${fmt(k / b, 2)}x`);
+      log(
+        `   ${kind}: state.keyless ${fmt(k, 0)} ops/s   ${pair.builtinType} ${fmt(b, 0)} ops/s   ratio ${fmt(k / b, 2)}x`,
+      );
     }
   } finally {
     await daprd.stop();
@@ -179,12 +186,16 @@ async function benchState(tmp: string) {
     keylessYaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
     builtinYaml: stateYaml("builtin", "state.sqlite", { connectionString: path.join(tmp, "builtin.db") }),
   });
+}
+
+async function benchTables(tmp: string) {
   const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
   process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
   const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
   try {
     await benchStatePair(tmp, {
-      title: "3. state through daprd, Azure Tables on Azurite: state.keyless (backend: tables) vs built-in state.azure.tablestorage",
+      title:
+        "4. state through daprd, Azure Tables on Azurite: state.keyless (backend: tables) vs built-in state.azure.tablestorage",
       builtinType: "state.azure.tablestorage",
       tag: "tb",
       keylessYaml: stateYaml("statestore", "state.keyless", {
@@ -214,6 +225,7 @@ try {
   await benchSecrets(tmp.dir);
   await benchState(tmp.dir);
   await benchKeyVault(tmp.dir, log);
+  await benchTables(tmp.dir);
 } finally {
   tmp.cleanup();
 }
