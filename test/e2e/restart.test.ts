@@ -23,7 +23,7 @@ describe("keyless restarts under a running daprd", () => {
   beforeAll(async () => {
     stack = await startStack({
       tag: "rs",
-      components: ["statestore.yaml", "secretstore.yaml"],
+      components: ["statestore.yaml", "localsecrets.yaml"],
       extra: { "statestore-b.yaml": SECOND_STORE },
     });
   });
@@ -46,7 +46,7 @@ describe("keyless restarts under a running daprd", () => {
     await eventually(
       "the secret store to answer",
       async () =>
-        (await call("GET", `${stack.daprd.http}/v1.0/secrets/secretstore/demo-greeting`)).status === 200,
+        (await call("GET", `${stack.daprd.http}/v1.0/secrets/localsecrets/demo-greeting`)).status === 200,
     );
     expect(stack.keyless.lines.join("\n")).toContain("restored instance from saved Init metadata");
     expect((await a.save([{ key: "after", value: "x" }])).status).toBe(204);

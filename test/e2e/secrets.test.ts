@@ -11,10 +11,10 @@ describe("secretstores.keyless through daprd", () => {
   beforeAll(async () => {
     stack = await startStack({
       tag: "sec",
-      components: ["secretstore.yaml"],
+      components: ["localsecrets.yaml"],
       keylessEnv: { KEYLESS_SECRET_FROM_ENV: "env-secret", KEYLESS_SECRET_demo_greeting: "shadowed-by-file" },
     });
-    api = `${stack.daprd.http}/v1.0/secrets/secretstore`;
+    api = `${stack.daprd.http}/v1.0/secrets/localsecrets`;
   });
   afterAll(async () => stack?.stop());
 
@@ -24,7 +24,7 @@ describe("secretstores.keyless through daprd", () => {
       daprPort: String(stack.daprd.httpPort),
       communicationProtocol: CommunicationProtocolEnum.HTTP,
     });
-    expect(await client.secret.get("secretstore", "demo-greeting")).toEqual({
+    expect(await client.secret.get("localsecrets", "demo-greeting")).toEqual({
       "demo-greeting": "hello from keyless",
     });
   });
