@@ -73,6 +73,7 @@ const listening = (p: number) =>
   });
 
 let shuttingDown = false;
+let vaultReads: (() => string) | undefined;
 async function shutdown(code: number) {
   if (shuttingDown) return;
   shuttingDown = true;
@@ -83,6 +84,7 @@ async function shutdown(code: number) {
     await Promise.race([new Promise((r) => proc.once("exit", r)), new Promise((r) => setTimeout(r, 8000))]);
     if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
   }
+  if (vaultReads) say(`Key Vault stand-in served: ${vaultReads()}`);
   for (const close of closers.reverse()) await close().catch(() => undefined);
   rmSync(path.join(socketDir, "keyless.sock"), { force: true });
   say("stopped");
@@ -118,6 +120,11 @@ async function main() {
     access: seed.vault.access,
   });
   closers.push(() => vault.close());
+  vaultReads = () => {
+    const ok = vault.requests.filter((r) => r.op === "get" && r.status === 200);
+    const names = [...new Set(ok.map((r) => r.name))];
+    return `${ok.length} secret reads (${names.join(", ") || "none"})`;
+  };
 
   say(`[3/6] Azurite (HTTPS, OAuth) on :${ports.blob}/:${ports.queue}/:${ports.table}`);
   const azurite = await startAzurite({
