@@ -5,6 +5,8 @@
  *   keyless help      usage
  */
 import { readProcessConfig } from "./config.js";
+import { runDoctor } from "./doctor/doctor.js";
+import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory } from "./observability/logger.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
@@ -13,10 +15,15 @@ import { startServer } from "./server/server.js";
 import { socketPath, SocketError } from "./server/socket.js";
 import path from "node:path";
 
-const USAGE = `usage: keyless [serve|help]
+const USAGE = `usage: keyless [serve|doctor|help]
 
   serve   serve secretstores.keyless and state.keyless on
           $DAPR_COMPONENTS_SOCKETS_FOLDER/keyless.sock (default /tmp/dapr-components-sockets)
+  doctor [--components <dir|file>]... [--json]
+          check every keyless component in the YAMLs (Dapr or Container Apps schema): the identity each
+          uses, whether it gets a token, whether its vault or table is reachable and usable, and whether
+          every secretKeyRef into a keyless secret store resolves; prints the fix for each failure.
+          Exits 1 when a check fails. Default --components: ./components
 
 environment:
   DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
@@ -72,9 +79,34 @@ async function serve(): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
+async function doctor(args: string[]): Promise<void> {
+  const paths: string[] = [];
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === "--json") json = true;
+    else if (args[i] === "--components" && args[i + 1]) paths.push(args[++i]!);
+    else {
+      process.stderr.write(`keyless doctor: unknown argument "${args[i]}"\n\n${USAGE}`);
+      process.exitCode = 2;
+      return;
+    }
+  }
+  const report = await runDoctor({
+    paths: paths.length > 0 ? paths : ["components"],
+    baseDir: process.cwd(),
+    env: process.env,
+  });
+  // Exit once the report is written: SDK clients may keep sockets alive that a one-shot command does not need.
+  process.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderText(report), () =>
+    process.exit(report.ok ? 0 : 1),
+  );
+}
+
 const cmd = process.argv[2] ?? "serve";
 if (cmd === "serve") {
   await serve();
+} else if (cmd === "doctor") {
+  await doctor(process.argv.slice(3));
 } else if (cmd === "help" || cmd === "--help" || cmd === "-h") {
   process.stdout.write(USAGE);
 } else {

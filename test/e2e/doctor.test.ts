@@ -1,0 +1,164 @@
+/** `keyless doctor` against the stand-ins: a healthy setup, and each seeded misconfiguration with its fix. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { DoctorReport } from "../../src/doctor/report.js";
+import { KEYLESS_MAIN } from "../helpers/paths.js";
+import { freePort } from "../helpers/ports.js";
+import { makeIdentity, startStandIns } from "../helpers/standins.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+
+const component = (
+  name: string,
+  type: string,
+  meta: Record<string, string | { secretKeyRef: string }>,
+  secretStore?: string,
+) =>
+  [
+    "apiVersion: dapr.io/v1alpha1",
+    "kind: Component",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    `  type: ${type}`,
+    "  version: v1",
+    "  metadata:",
+    ...Object.entries(meta).flatMap(([k, v]) =>
+      typeof v === "string"
+        ? [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]
+        : [
+            `    - name: ${k}`,
+            "      secretKeyRef:",
+            `        name: ${v.secretKeyRef}`,
+            `        key: ${v.secretKeyRef}`,
+          ],
+    ),
+    ...(secretStore ? ["auth:", `  secretStore: ${secretStore}`] : []),
+  ].join("\n");
+
+describe("keyless doctor", () => {
+  const good = makeIdentity("good");
+  const noAccess = makeIdentity("no-access");
+  const tmp = makeTmpDir("doc");
+  let env: Awaited<ReturnType<typeof startStandIns>>;
+  let dir: string;
+
+  // Asynchronous on purpose: the stand-ins the doctor talks to live in this test process.
+  const run = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", "--components", dir, ...args], {
+        cwd: tmp.dir,
+        env: {
+          PATH: process.env.PATH ?? "",
+          NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
+          ...env.identity.env(),
+        },
+      });
+      let stdout = "";
+      p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
+      p.once("exit", (status) => {
+        clearTimeout(timer);
+        resolve({ status, stdout });
+      });
+    });
+
+  beforeAll(async () => {
+    env = await startStandIns({
+      identities: [good, noAccess],
+      secrets: [{ name: "db-path", value: path.join(tmp.dir, "state.db") }],
+      access: { [good.objectId]: "*" },
+    });
+    const closedPort = await freePort();
+    dir = path.join(tmp.dir, "components");
+    mkdirSync(dir);
+    const files: Record<string, string> = {
+      "healthy.yaml": component("healthy", "secretstores.keyless", {
+        vaultUri: env.vault.url,
+        azureClientId: good.clientId,
+      }),
+      "unknown-id.yaml": component("unknown-id", "secretstores.keyless", {
+        vaultUri: env.vault.url,
+        azureClientId: "99999999-9999-4999-8999-999999999999",
+      }),
+      "no-access.yaml": component("no-access", "secretstores.keyless", {
+        vaultUri: env.vault.url,
+        azureClientId: noAccess.clientId,
+      }),
+      "unreachable.yaml": component("unreachable", "secretstores.keyless", {
+        vaultUri: `https://127.0.0.1:${closedPort}`,
+        azureClientId: good.clientId,
+        requestTimeout: "2s",
+      }),
+      "state-ok.yaml": component(
+        "state-ok",
+        "state.keyless",
+        { connectionString: { secretKeyRef: "db-path" } },
+        "healthy",
+      ),
+      "state-missing.yaml": component(
+        "state-missing",
+        "state.keyless",
+        { connectionString: { secretKeyRef: "no-such-secret" } },
+        "healthy",
+      ),
+    };
+    for (const [f, y] of Object.entries(files)) writeFileSync(path.join(dir, f), y);
+    // The Container Apps schema, as `az containerapp env dapr-component set --yaml` takes it.
+    writeFileSync(
+      path.join(dir, "aca-state.yaml"),
+      [
+        "componentType: state.keyless",
+        "version: v1",
+        "metadata:",
+        "  - name: connectionString",
+        "    secretRef: db-path",
+        "secretStoreComponent: healthy",
+      ].join("\n"),
+    );
+  });
+  afterAll(async () => {
+    await env?.close();
+    tmp.cleanup();
+  });
+
+  it("explains each seeded misconfiguration with its fix, as JSON, and exits 1", async () => {
+    const r = await run("--json");
+    expect(r.status).toBe(1);
+    const report = JSON.parse(r.stdout) as DoctorReport;
+    const of = (name: string) => report.components.find((c) => c.component === name)!;
+    const failing = (name: string) => of(name).checks.filter((k) => k.status === "fail");
+
+    expect(of("healthy").checks.every((k) => k.status === "ok")).toBe(true);
+    expect(of("healthy").identity).toContain(good.clientId);
+
+    const unknown = failing("unknown-id")[0]!;
+    expect(unknown.detail).toMatch(/does not know this identity/);
+    expect(unknown.fix).toContain("99999999-9999-4999-8999-999999999999");
+
+    const denied = failing("no-access")[0]!;
+    expect(denied.detail).toContain("HTTP 403");
+    expect(denied.fix).toContain("Key Vault Secrets User");
+
+    const down = failing("unreachable")[0]!;
+    expect(down.detail).toMatch(/unreachable/);
+    expect(down.fix).toMatch(/vaultName/);
+
+    expect(of("state-ok").checks.every((k) => k.status === "ok")).toBe(true);
+    expect(of("aca-state").checks.every((k) => k.status === "ok")).toBe(true);
+    const missing = failing("state-missing")[0]!;
+    expect(missing.detail).toContain('"no-such-secret" not found');
+    expect(missing.fix).toContain("az keyvault secret set");
+
+    expect(report.environment.set).toContain("IDENTITY_ENDPOINT");
+    expect(JSON.stringify(report)).not.toContain(path.join(tmp.dir, "state.db"));
+  });
+
+  it("prints a readable text report by default", async () => {
+    const r = await run();
+    expect(r.stdout).toContain("keyless doctor: problems found");
+    expect(r.stdout).toMatch(/\[FAIL\] vault https:\/\/127\.0\.0\.1:\d+: .*HTTP 403/);
+    expect(r.stdout).toMatch(/fix: az role assignment create --role "Key Vault Secrets User"/);
+  });
+});
