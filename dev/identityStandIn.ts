@@ -57,6 +57,8 @@ export interface IdentityStandInOptions {
   signer?: TokenSigner;
   tokenLifetimeSeconds?: number;
   port?: number;
+  /** Address to listen on; 127.0.0.1 unless a container network needs 0.0.0.0. */
+  host?: string;
   header?: string;
 }
 
@@ -179,7 +181,7 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
       client_id: identity.clientId,
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   const base = `http://127.0.0.1:${port}`;
   return {

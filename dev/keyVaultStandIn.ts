@@ -69,6 +69,8 @@ export interface KeyVaultStandInOptions {
   secrets?: SeedSecret[];
   access?: Record<string, "*" | string[]>;
   port?: number;
+  /** Address to listen on; 127.0.0.1 unless a container network needs 0.0.0.0. */
+  host?: string;
 }
 
 const NAME = /^[0-9A-Za-z-]{1,127}$/;
@@ -329,7 +331,7 @@ export async function startKeyVaultStandIn(opts: KeyVaultStandInOptions): Promis
       ...(v.tags !== undefined && { tags: v.tags }),
     });
   });
-  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.host ?? "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
     url: `https://127.0.0.1:${port}`,

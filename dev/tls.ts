@@ -28,13 +28,17 @@ const SANS = [
   "DNS:*.blob.core.windows.net",
 ];
 
-export function ensureTestTls(dir: string): TestTls {
+/** @param extraSans more subject alternative names, e.g. ["DNS:standins"] for a compose network. */
+export function ensureTestTls(dir: string, extraSans: string[] = []): TestTls {
   mkdirSync(dir, { recursive: true });
+  const sans = [...SANS, ...extraSans];
   const caFile = path.join(dir, "ca.pem");
   const caKey = path.join(dir, "ca.key");
   const certFile = path.join(dir, "server.pem");
   const keyFile = path.join(dir, "server.key");
-  if (!existsSync(caFile) || !existsSync(certFile) || !existsSync(keyFile)) {
+  const sansFile = path.join(dir, "sans.txt");
+  const sameSans = existsSync(sansFile) && readFileSync(sansFile, "utf8") === sans.join(",");
+  if (!sameSans || !existsSync(caFile) || !existsSync(certFile) || !existsSync(keyFile)) {
     const run = (args: string[]) => {
       try {
         execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
@@ -82,7 +86,7 @@ export function ensureTestTls(dir: string): TestTls {
     ]);
     writeFileSync(
       path.join(dir, "server.ext"),
-      `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${SANS.join(",")}\n`,
+      `basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${sans.join(",")}\n`,
     );
     run([
       "x509",
@@ -102,6 +106,7 @@ export function ensureTestTls(dir: string): TestTls {
       path.join(dir, "server.ext"),
     ]);
   }
+  writeFileSync(sansFile, sans.join(","));
   return {
     dir,
     caFile,
