@@ -38,7 +38,8 @@ const vault = await startKeyVaultStandIn({
   secrets: seed.vault.secrets,
   access: seed.vault.access,
 });
-if (env.QUEUE_CONNECTION_STRING) vault.setSecret({ name: seed.queueConnectionSecret, value: env.QUEUE_CONNECTION_STRING });
+if (env.QUEUE_CONNECTION_STRING)
+  vault.setSecret({ name: seed.queueConnectionSecret, value: env.QUEUE_CONNECTION_STRING });
 process.stdout.write(
   `stand-ins ready: IDENTITY_ENDPOINT=${identity.endpoint.replace("127.0.0.1", host)} vault=${vault.url.replace("127.0.0.1", host)} CA=${tls.caFile}\n`,
 );
