@@ -115,7 +115,12 @@ export class CachedSource implements SecretSource {
       if (previous?.found && this.canServeStale(previous, err)) {
         this.stats.staleServed++;
         this.opts.log.warn(
-          { source: this.name, secret: name, ageMs: this.opts.now() - previous.fetchedAt, code: codeOf(err) },
+          {
+            source: this.name,
+            secretName: name,
+            ageMs: this.opts.now() - previous.fetchedAt,
+            code: codeOf(err),
+          },
           "serving a cached value past its TTL; the source is failing",
         );
         return previous.value;

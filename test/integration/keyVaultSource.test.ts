@@ -108,6 +108,21 @@ describe("keyvault source against the stand-ins", () => {
     expect(await s.get("db-password")).toBe("pw");
   });
 
+  it("retries a passing 5xx, reports a lasting one, and treats 429 without Retry-After as a short wait", async () => {
+    const s = source(reader, 3000);
+    env.vault.setFault({ kind: "status", status: 503 });
+    const before = env.vault.requests.length;
+    await expect(s.get("db-password")).rejects.toMatchObject({
+      transient: true,
+      message: expect.stringContaining("HTTP 503"),
+    });
+    expect(env.vault.requests.length - before).toBe(3); // the first try and two retries
+    env.vault.setFault({ kind: "status", status: 429 });
+    await expect(s.get("db-password")).rejects.toMatchObject({ transient: true, retryAfterMs: 1000 });
+    env.vault.setFault({ kind: "none" });
+    expect(await s.get("db-password")).toBe("pw");
+  });
+
   it("drops a token the vault rejects and retries once with a fresh one", async () => {
     // MSAL caches managed-identity tokens process-wide unless they live under 5 minutes.
     env.identity.setTokenLifetime(240);

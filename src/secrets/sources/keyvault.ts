@@ -226,7 +226,7 @@ export function createKeyVaultSource(opts: KeyVaultSourceOptions): SecretSource 
         } catch (e) {
           // One unreadable secret must not fail the whole bulk read.
           opts.log.warn(
-            { secret: n, code: isKeylessError(e) ? e.code : "UNKNOWN" },
+            { secretName: n, code: isKeylessError(e) ? e.code : "UNKNOWN" },
             "skipping a secret in BulkGet",
           );
         }

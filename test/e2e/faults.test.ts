@@ -1,0 +1,188 @@
+/**
+ * Faults around keyless, through a real daprd: keyless killed with kill -9 during a write load, the token
+ * endpoint down at start-up and later, Azurite stopped and restarted under the tables backend. Each time:
+ * errors name their cause, no acknowledged write is lost, and service resumes by itself.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import path from "node:path";
+import { DEV_ACCOUNT, DEV_KEY, startAzurite, type Azurite } from "../helpers/azurite.js";
+import { call, stateApi } from "../helpers/http.js";
+import { makeIdentity, startStandIns, testTls } from "../helpers/standins.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+import { sleep, waitFor } from "../helpers/wait.js";
+import { startStack, type Stack } from "./fixture.js";
+
+const yaml = (name: string, type: string, meta: Record<string, string>) =>
+  [
+    "apiVersion: dapr.io/v1alpha1",
+    "kind: Component",
+    "metadata:",
+    `  name: ${name}`,
+    "spec:",
+    `  type: ${type}`,
+    "  version: v1",
+    "  metadata:",
+    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
+  ].join("\n");
+
+describe("keyless killed with kill -9 during a write load", () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ tag: "k9", components: ["statestore.yaml"] });
+  });
+  afterAll(async () => stack?.stop());
+
+  it("loses no acknowledged write and resumes by itself", async () => {
+    const s = stateApi(stack.daprd.http, "statestore");
+    const acknowledged = new Map<string, number>();
+    let running = true;
+    const worker = async (w: number) => {
+      for (let i = 0; running; i++) {
+        const key = `load-${w}-${i}`;
+        const r = await s.save([{ key, value: i }]).catch(() => undefined);
+        if (r?.status === 204) acknowledged.set(key, i);
+      }
+    };
+    const workers = Array.from({ length: 8 }, (_, w) => worker(w));
+    await sleep(500);
+    await stack.restartKeyless("SIGKILL");
+    await sleep(1500);
+    running = false;
+    await Promise.all(workers);
+
+    expect(acknowledged.size).toBeGreaterThan(50);
+    const keys = [...acknowledged.keys()];
+    for (let i = 0; i < keys.length; i += 200) {
+      const slice = keys.slice(i, i + 200);
+      const items = (await s.bulk(slice)).json as { key: string; data?: number }[];
+      const lost = items.filter((it) => it.data !== acknowledged.get(it.key));
+      expect(lost).toEqual([]);
+    }
+    // Writes after the restart went through: the tail of every worker was acknowledged.
+    expect((await s.save([{ key: "after-kill", value: 1 }])).status).toBe(204);
+  });
+});
+
+describe("the managed-identity endpoint down at start-up, and later", () => {
+  const id = makeIdentity("flaky");
+  let env: Awaited<ReturnType<typeof startStandIns>>;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    env = await startStandIns({
+      identities: [id],
+      secrets: [
+        { name: "s1", value: "one" },
+        { name: "s2", value: "two" },
+      ],
+      access: { [id.objectId]: "*" },
+    });
+    env.identity.setFault({ kind: "down" });
+    stack = await startStack({
+      tag: "mi",
+      components: [],
+      keylessEnv: env.identity.env(),
+      extra: {
+        "kv.yaml": yaml("kv", "secretstores.keyless", {
+          vaultUri: env.vault.url,
+          azureClientId: id.clientId,
+        }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await env?.close();
+  });
+
+  it("says the identity endpoint is unreachable, naming the identity, then recovers by itself", async () => {
+    const api = `${stack.daprd.http}/v1.0/secrets/kv`;
+    const down = await call("GET", `${api}/s1`);
+    expect(down.status).toBe(500);
+    expect(down.text).toContain("identity endpoint is unreachable");
+    expect(down.text).toContain(id.clientId);
+    env.identity.setFault({ kind: "none" });
+    await waitFor(
+      "secrets to be served",
+      async () => ((await call("GET", `${api}/s1`)).status === 200 ? true : undefined),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+  });
+
+  it("keeps serving, uncached secrets too, while the endpoint is down after a token was issued", async () => {
+    env.identity.setFault({ kind: "down" });
+    const r = await call("GET", `${stack.daprd.http}/v1.0/secrets/kv/s2`);
+    env.identity.setFault({ kind: "none" });
+    expect(r.json).toEqual({ s2: "two" });
+  });
+});
+
+describe("Azurite stopped and restarted under the tables backend", () => {
+  let azurite: Azurite;
+  let stack: Stack;
+  const tmp = makeTmpDir("azr");
+  let ports: { blob: number; queue: number; table: number };
+
+  beforeAll(async () => {
+    const tls = testTls();
+    azurite = await startAzurite({
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
+      location: path.join(tmp.dir, "azurite"),
+    });
+    const port = (u: string) => Number(new URL(u).port);
+    ports = { blob: port(azurite.blobUrl), queue: port(azurite.queueUrl), table: port(azurite.tableUrl) };
+    stack = await startStack({
+      tag: "azr",
+      components: [],
+      extra: {
+        "statestore.yaml": yaml("statestore", "state.keyless", {
+          backend: "tables",
+          tableEndpoint: azurite.tableUrl,
+          accountName: DEV_ACCOUNT,
+          accountKey: DEV_KEY,
+          requestTimeout: "3s",
+        }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await azurite?.stop();
+    tmp.cleanup();
+  });
+
+  it("answers 503 naming the cause while Azurite is down, and resumes when it returns", async () => {
+    const s = stateApi(stack.daprd.http, "statestore");
+    expect((await s.save([{ key: "before", value: 1 }])).status).toBe(204);
+    await azurite.stop();
+    const down = await s.save([{ key: "during", value: 2 }]);
+    expect(down.status).toBe(503);
+    expect(down.text).toMatch(/unreachable|busy or failing/);
+    const tls = testTls();
+    azurite = await startAzurite({
+      certFile: tls.certFile,
+      keyFile: tls.keyFile,
+      location: path.join(tmp.dir, "azurite"),
+      ports,
+    });
+    let last = "";
+    await waitFor(
+      "writes to succeed again",
+      async () => {
+        const r = await s.save([{ key: "after", value: 3 }]);
+        last = `${r.status} ${r.text}`;
+        if (r.status !== 204) throw new Error(last);
+        return true;
+      },
+      {
+        timeoutMs: 20_000,
+        intervalMs: 300,
+      },
+    );
+    expect((await s.get("before")).json).toBe(1);
+    expect((await s.get("after")).json).toBe(3);
+  });
+});
