@@ -6,4 +6,7 @@ bash scripts/setup.sh
 KEYLESS_DAPRD="$(bash scripts/install-daprd.sh)"
 export KEYLESS_DAPRD
 npm run --silent build
-exec node --import tsx bench/run.ts "$@"
+# `npm run bench` runs bench/run.ts; `npm run bench:load` passes bench/load.ts.
+script="${1:-bench/run.ts}"
+[[ $# -gt 0 ]] && shift
+exec node --import tsx "$script" "$@"
