@@ -17,6 +17,7 @@ import { ensureTestTls } from "../dev/tls.js";
 import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { startKeyless } from "../test/helpers/keyless.js";
 import { fmt, summarise } from "./stats.js";
+import { componentYaml } from "../test/helpers/componentYaml.js";
 
 const GETS = Number(process.env.BENCH_KV_GETS ?? 2000);
 const VAULT_HOST = "benchvault.vault.azure.net";
@@ -134,16 +135,4 @@ export async function benchKeyVault(tmp: string, log: (l: string) => void): Prom
   }
 }
 
-function component(name: string, type: string, meta: Record<string, string>): string {
-  return [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  type: ${type}`,
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: "${v}"`]),
-  ].join("\n");
-}
+const component = componentYaml;

@@ -19,6 +19,7 @@ import { startKeyless, type KeylessProcess } from "../test/helpers/keyless.js";
 import { SocketClient } from "../test/helpers/socketClient.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { fmt, summarise } from "./stats.js";
+import { componentYaml } from "../test/helpers/componentYaml.js";
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 300);
 const log = (l: string) => process.stdout.write(`${l}\n`);
@@ -29,18 +30,7 @@ function rssMiB(pid: number): { rss: number; peak: number } {
   return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
 }
 
-const yaml = (name: string, type: string, meta: Record<string, string>) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  type: ${type}`,
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
-  ].join("\n");
+const yaml = componentYaml;
 
 async function main() {
   const tmp = makeTmpDir("load");

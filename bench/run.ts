@@ -13,6 +13,7 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { fmt, summarise } from "./stats.js";
+import { componentYaml } from "../test/helpers/componentYaml.js";
 import { ensureTestTls } from "../dev/tls.js";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../test/helpers/azurite.js";
 import { benchKeyVault } from "./keyVault.js";
@@ -165,18 +166,7 @@ async function benchStatePair(tmp: string, pair: StatePair) {
   }
 }
 
-const stateYaml = (name: string, type: string, meta: Record<string, string>) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  type: ${type}`,
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
-  ].join("\n");
+const stateYaml = componentYaml;
 
 async function benchState(tmp: string) {
   await benchStatePair(tmp, {

@@ -56,6 +56,26 @@ function fixForIdentity(code: string, spec: IdentitySpec): string {
   return "see the detail; run with KEYLESS_TRACE=all for more";
 }
 
+/** Records the metadata check; returns the parsed metadata when it is valid. */
+function metadataCheck<T>(
+  c: ComponentDoc,
+  report: ComponentReport,
+  parsed: { value?: T; problems: string[] },
+  describe: (v: T) => string,
+): T | undefined {
+  if (!parsed.value || parsed.problems.length > 0) {
+    report.checks.push({
+      name: "metadata",
+      status: "fail",
+      detail: parsed.problems.join("; "),
+      fix: `fix ${c.file}`,
+    });
+    return undefined;
+  }
+  report.checks.push({ name: "metadata", status: "ok", detail: describe(parsed.value) });
+  return parsed.value;
+}
+
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   const { components, problems } = loadComponents(opts.paths);
   const credentials = new CredentialPool();
@@ -338,35 +358,16 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     reports.push(report);
     if (resolved.checks.some((k) => k.status === "fail")) continue;
     if (c.type === SECRET_TYPE) {
-      const parsed = parseSecretMetadata(resolved.props);
-      if (!parsed.value || parsed.problems.length > 0) {
-        report.checks.push({
-          name: "metadata",
-          status: "fail",
-          detail: parsed.problems.join("; "),
-          fix: `fix ${c.file}`,
-        });
-        continue;
-      }
-      report.checks.push({
-        name: "metadata",
-        status: "ok",
-        detail: `sources ${parsed.value.sources.join(" -> ")}`,
-      });
-      await secretStoreChecks(c, parsed.value, report);
+      const md = metadataCheck(
+        c,
+        report,
+        parseSecretMetadata(resolved.props),
+        (v) => `sources ${v.sources.join(" -> ")}`,
+      );
+      if (md) await secretStoreChecks(c, md, report);
     } else {
-      const parsed = parseStateMetadata(resolved.props);
-      if (!parsed.value || parsed.problems.length > 0) {
-        report.checks.push({
-          name: "metadata",
-          status: "fail",
-          detail: parsed.problems.join("; "),
-          fix: `fix ${c.file}`,
-        });
-        continue;
-      }
-      report.checks.push({ name: "metadata", status: "ok", detail: `backend ${parsed.value.backend}` });
-      await stateChecks(c, parsed.value, report);
+      const md = metadataCheck(c, report, parseStateMetadata(resolved.props), (v) => `backend ${v.backend}`);
+      if (md) await stateChecks(c, md, report);
     }
   }
   for (const p of stores.values()) await p.then((s) => s.close()).catch(() => undefined);

@@ -8,34 +8,10 @@ import { KEYLESS_MAIN } from "../helpers/paths.js";
 import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { componentYaml, type MetadataValue } from "../helpers/componentYaml.js";
 
-const component = (
-  name: string,
-  type: string,
-  meta: Record<string, string | { secretKeyRef: string }>,
-  secretStore?: string,
-) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  type: ${type}`,
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) =>
-      typeof v === "string"
-        ? [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]
-        : [
-            `    - name: ${k}`,
-            "      secretKeyRef:",
-            `        name: ${v.secretKeyRef}`,
-            `        key: ${v.secretKeyRef}`,
-          ],
-    ),
-    ...(secretStore ? ["auth:", `  secretStore: ${secretStore}`] : []),
-  ].join("\n");
+const component = (name: string, type: string, meta: Record<string, MetadataValue>, secretStore?: string) =>
+  componentYaml(name, type, meta, secretStore ? { secretStore } : {});
 
 describe("keyless doctor", () => {
   const good = makeIdentity("good");

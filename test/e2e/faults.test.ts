@@ -11,19 +11,9 @@ import { makeIdentity, startStandIns, testTls } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
+import { componentYaml } from "../helpers/componentYaml.js";
 
-const yaml = (name: string, type: string, meta: Record<string, string>) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    `  type: ${type}`,
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
-  ].join("\n");
+const yaml = componentYaml;
 
 describe("keyless killed with kill -9 during a write load", () => {
   let stack: Stack;

@@ -11,21 +11,12 @@ import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { sleep } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
+import { componentYaml } from "../helpers/componentYaml.js";
 
 const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
 
 const secretStoreYaml = (name: string, meta: Record<string, string>) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    "  type: secretstores.keyless",
-    "  version: v1",
-    "  metadata:",
-    ...Object.entries(meta).flatMap(([k, v]) => [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]),
-  ].join("\n");
+  componentYaml(name, "secretstores.keyless", meta);
 
 describe("Key Vault, managed identity and Container Apps secrets through daprd", () => {
   const orders = makeIdentity("orders");
@@ -128,22 +119,12 @@ describe("Key Vault, managed identity and Container Apps secrets through daprd",
           azureClientId: orders.clientId,
           secretsFile: path.join(tmp.dir, "fallback.json"),
         }),
-        "state-from-secret.yaml": [
-          "apiVersion: dapr.io/v1alpha1",
-          "kind: Component",
-          "metadata:",
-          "  name: state-from-secret",
-          "spec:",
-          "  type: state.keyless",
-          "  version: v1",
-          "  metadata:",
-          "    - name: connectionString",
-          "      secretKeyRef:",
-          "        name: sqlite-path",
-          "        key: sqlite-path",
-          "auth:",
-          "  secretStore: kv-orders",
-        ].join("\n"),
+        "state-from-secret.yaml": componentYaml(
+          "state-from-secret",
+          "state.keyless",
+          { connectionString: { secretKeyRef: "sqlite-path" } },
+          { secretStore: "kv-orders" },
+        ),
       },
     });
     api = `${stack.daprd.http}/v1.0`;

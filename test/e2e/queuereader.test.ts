@@ -15,6 +15,7 @@ import { freePort } from "../helpers/ports.js";
 import { testTls } from "../helpers/standins.js";
 import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
+import { componentYaml } from "../helpers/componentYaml.js";
 
 interface Stats {
   processed: number;
@@ -39,18 +40,7 @@ describe("queuereader through daprd and keyless", () => {
     // Added after start: daprd hot-reloads components, and keyless gets a fresh Init.
     writeFileSync(
       path.join(stack.tmp, "resources", "qsecrets.yaml"),
-      [
-        "apiVersion: dapr.io/v1alpha1",
-        "kind: Component",
-        "metadata:",
-        "  name: qsecrets",
-        "spec:",
-        "  type: secretstores.keyless",
-        "  version: v1",
-        "  metadata:",
-        "    - name: secretsFile",
-        `      value: ${JSON.stringify(secrets)}`,
-      ].join("\n"),
+      componentYaml("qsecrets", "secretstores.keyless", { secretsFile: secrets }),
     );
     await waitFor("the hot-reloaded secret store", async () => {
       const r = await fetch(`${stack.daprd.http}/v1.0/secrets/qsecrets/queue-connection`);

@@ -10,6 +10,7 @@ import { makeIdentity, startIdentityStandIn } from "../../dev/identityStandIn.js
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../helpers/azurite.js";
 import { testTls } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { componentYaml, type MetadataValue } from "../helpers/componentYaml.js";
 
 export interface StateBackendEnv {
   components: string[];
@@ -24,28 +25,8 @@ const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.00000
 
 export type StateBackendSetup = (storeNames: string[]) => Promise<StateBackendEnv>;
 
-const yaml = (name: string, meta: [string, string | { secretKeyRef: string }][], secretStore?: string) =>
-  [
-    "apiVersion: dapr.io/v1alpha1",
-    "kind: Component",
-    "metadata:",
-    `  name: ${name}`,
-    "spec:",
-    "  type: state.keyless",
-    "  version: v1",
-    "  metadata:",
-    ...meta.flatMap(([k, v]) =>
-      typeof v === "string"
-        ? [`    - name: ${k}`, `      value: ${JSON.stringify(v)}`]
-        : [
-            `    - name: ${k}`,
-            "      secretKeyRef:",
-            `        name: ${v.secretKeyRef}`,
-            `        key: ${v.secretKeyRef}`,
-          ],
-    ),
-    ...(secretStore ? ["auth:", `  secretStore: ${secretStore}`] : []),
-  ].join("\n");
+const yaml = (name: string, meta: [string, MetadataValue][], secretStore?: string) =>
+  componentYaml(name, "state.keyless", meta, secretStore ? { secretStore } : {});
 
 const tableName = (store: string) =>
   `t${store.replace(/[^A-Za-z0-9]/g, "")}${randomBytes(4).toString("hex")}`;
