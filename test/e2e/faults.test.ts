@@ -12,6 +12,7 @@ import { makeTmpDir } from "../helpers/tmp.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
 import { componentYaml } from "../helpers/componentYaml.js";
+import { startFaultProxy, type FaultProxy } from "../../dev/faultProxy.js";
 
 const yaml = componentYaml;
 
@@ -174,5 +175,56 @@ describe("Azurite stopped and restarted under the tables backend", () => {
     );
     expect((await s.get("before")).json).toBe(1);
     expect((await s.get("after")).json).toBe(3);
+  });
+});
+
+describe("Azure Tables throttling (503 ServerBusy with Retry-After)", () => {
+  let azurite: Azurite;
+  let proxy: FaultProxy;
+  let stack: Stack;
+
+  beforeAll(async () => {
+    const tls = testTls();
+    azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+    proxy = await startFaultProxy({ target: new URL(azurite.tableUrl).origin, tls });
+    stack = await startStack({
+      tag: "thr",
+      components: [],
+      extra: {
+        "statestore.yaml": yaml("statestore", "state.keyless", {
+          backend: "tables",
+          tableEndpoint: `${proxy.url}/${DEV_ACCOUNT}`,
+          accountName: DEV_ACCOUNT,
+          accountKey: DEV_KEY,
+          requestTimeout: "20s",
+        }),
+      },
+    });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await proxy?.close();
+    await azurite?.stop();
+  });
+
+  it("retries a short burst of throttling with backoff and succeeds", async () => {
+    const s = stateApi(stack.daprd.http, "statestore");
+    proxy.fail({ status: 503, retryAfterSeconds: 1, count: 2 });
+    const before = proxy.faulted;
+    const t0 = Date.now();
+    expect((await s.save([{ key: "throttled", value: 1 }])).status).toBe(204);
+    expect(proxy.faulted - before).toBe(2);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(1500); // it waited as asked
+    expect((await s.get("throttled")).json).toBe(1);
+  });
+
+  it("surfaces lasting throttling as HTTP 503 naming the cause, and recovers", async () => {
+    const s = stateApi(stack.daprd.http, "statestore");
+    proxy.fail({ status: 503, retryAfterSeconds: 0, count: Infinity });
+    const r = await s.save([{ key: "throttled-2", value: 2 }]);
+    proxy.clear();
+    expect(r.status).toBe(503);
+    expect(r.text).toContain("busy or failing (HTTP 503 ServerBusy)");
+    expect((await s.save([{ key: "throttled-2", value: 2 }])).status).toBe(204);
   });
 });

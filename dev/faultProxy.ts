@@ -1,0 +1,94 @@
+/**
+ * An HTTPS reverse proxy that can make a real service (Azurite) misbehave: answer the next N requests, or
+ * every request, with an error status and an optional Retry-After, before passing requests through again.
+ * Used by tests to throttle the Tables backend the way Azure Storage does (503 ServerBusy + Retry-After).
+ */
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+
+export interface FaultPlan {
+  status: number;
+  retryAfterSeconds?: number;
+  /** How many requests to fail; Infinity for all until cleared. */
+  count: number;
+}
+
+export interface FaultProxy {
+  url: string;
+  /** Requests answered with a fault since start. */
+  faulted: number;
+  passed: number;
+  fail(plan: FaultPlan): void;
+  clear(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(opts: {
+  target: string;
+  tls: { cert: Buffer; key: Buffer };
+}): Promise<FaultProxy> {
+  const target = new URL(opts.target);
+  let plan: FaultPlan | undefined;
+  const state = { faulted: 0, passed: 0 };
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    if (plan && plan.count > 0) {
+      plan.count--;
+      state.faulted++;
+      req.resume();
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        "x-ms-error-code": "ServerBusy",
+      };
+      if (plan.retryAfterSeconds !== undefined) headers["retry-after"] = String(plan.retryAfterSeconds);
+      res.writeHead(plan.status, headers);
+      res.end(
+        JSON.stringify({
+          "odata.error": { code: "ServerBusy", message: { lang: "en-US", value: "The server is busy." } },
+        }),
+      );
+      return;
+    }
+    state.passed++;
+    const upstream = (target.protocol === "https:" ? https : http).request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on("error", () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `https://127.0.0.1:${port}`,
+    get faulted() {
+      return state.faulted;
+    },
+    get passed() {
+      return state.passed;
+    },
+    fail(p) {
+      plan = { ...p };
+    },
+    clear() {
+      plan = undefined;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
