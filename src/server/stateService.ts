@@ -14,7 +14,14 @@ import type { TransactionalStoreMultiMaxSizeHandlers } from "../gen/dapr/proto/c
 import { errors } from "../errors/catalog.js";
 import type { InstanceRegistry } from "./instances.js";
 import { stateKind } from "../state/component.js";
-import type { Concurrency, DeleteInput, GetResult, SetInput, TransactOp } from "../state/store.js";
+import type {
+  Concurrency,
+  DeleteInput,
+  GetResult,
+  SetInput,
+  StateStore,
+  TransactOp,
+} from "../state/store.js";
 import { unary, type RpcDeps } from "./unary.js";
 
 const PKG = "dapr.proto.components.v1";
@@ -77,10 +84,8 @@ export function registerStateStore(
   const svc = (name: string) => pkg[`${PKG}.${name}`] as ServiceDefinition;
   const rpc = <Req, Res>(name: string, kit: boolean, body: (req: Req, instance: string) => Promise<Res>) =>
     unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
-  const withStore = registry.use.bind(registry, stateKind) as <R>(
-    instance: string,
-    fn: (s: import("../state/store.js").StateStore) => Promise<R>,
-  ) => Promise<R>;
+  const withStore = <R>(instance: string, fn: (s: StateStore) => Promise<R>) =>
+    registry.use(stateKind, instance, fn);
 
   const handlers: StateStoreHandlers = {
     Init: rpc("Init", false, async (req, instance) => {
