@@ -19,6 +19,7 @@ npm run --silent build
 echo "[test] type-check tests and benchmarks, lint" >&2
 npx --no-install tsc -p tsconfig.check.json
 npx --no-install eslint . --max-warnings 0
+npx --no-install prettier --check . --log-level warn
 
 mkdir -p .test-tmp
 set +e
