@@ -4,6 +4,8 @@
  * writes must survive.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { call, stateApi } from "../helpers/http.js";
 import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
@@ -69,5 +71,32 @@ describe("keyless restarts under a running daprd", () => {
     const items = r.json as { key: string; data?: number }[];
     expect(items.filter((i) => i.data === undefined)).toEqual([]);
     expect(items.map((i) => i.data)).toEqual(acknowledged.map((_, i) => i));
+  });
+});
+
+describe("daprd hot reload", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ tag: "hr", components: ["localsecrets.yaml"] });
+  });
+  afterAll(async () => stack?.stop());
+
+  it("replaces an instance when its YAML changes (daprd re-sends Init under the same name)", async () => {
+    const url = `${stack.daprd.http}/v1.0/secrets/localsecrets/only-in-the-new-file`;
+    expect((await call("GET", url)).status).toBe(500);
+    const file = path.join(stack.tmp, "new-secrets.json");
+    writeFileSync(file, JSON.stringify({ "only-in-the-new-file": "reloaded" }));
+    const yamlPath = path.join(stack.tmp, "resources", "localsecrets.yaml");
+    writeFileSync(
+      yamlPath,
+      readFileSync(yamlPath, "utf8").replace('"./dev/secrets.json"', JSON.stringify(file)),
+    );
+    await waitFor(
+      "the reloaded instance to serve the new file",
+      async () => ((await call("GET", url)).status === 200 ? true : undefined),
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
+    expect((await call("GET", url)).json).toEqual({ "only-in-the-new-file": "reloaded" });
   });
 });
