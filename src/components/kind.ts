@@ -23,6 +23,8 @@ export interface ComponentKind<T> {
   readonly category: "state" | "secretstores";
   /** Features returned to daprd after Init; read once and cached by daprd. */
   readonly features: readonly string[];
+  /** Features that depend on the instance's metadata, added to `features`. */
+  featuresOf?(instance: T): readonly string[];
   /** Metadata keys whose values are credentials: never saved to disk, never logged. */
   readonly secretKeys: readonly string[];
   build(props: Record<string, string>, ctx: BuildContext): Promise<T>;

@@ -40,6 +40,7 @@ export const secretMetadataSchema = z.object({
   sources: sourcesText.optional(),
   secretsFile: z.string().trim().min(1).optional(),
   nestedSeparator: z.string().min(1).max(8).optional().default(":"),
+  multiValued: boolText.optional().default(false),
   envPrefix: z.string().optional(),
   secretsMountPath: z.string().trim().min(1).optional(),
   containerAppManifest: z.string().trim().min(1).optional(),

@@ -6,6 +6,7 @@ const SAFE_KEYS = new Set([
   "sources",
   "secretsFile",
   "nestedSeparator",
+  "multiValued",
   "envPrefix",
   "backend",
   "path",

@@ -9,7 +9,7 @@
  */
 import { isKeylessError } from "../errors/keylessError.js";
 import type { Logger } from "../observability/logger.js";
-import type { GetOptions, ListOptions, SecretSource } from "./source.js";
+import type { GetOptions, ListOptions, SecretSource, SecretValue } from "./source.js";
 
 export interface CacheOptions {
   ttlMs: number;
@@ -37,10 +37,10 @@ export interface CacheStats {
 export class CachedSource implements SecretSource {
   readonly name: string;
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, sourceCalls: 0 };
-  private readonly entries = new Map<string, Entry<string | undefined>>();
-  private readonly pending = new Map<string, Promise<string | undefined>>();
-  private listEntry: { key: string; entry: Entry<Map<string, string>> } | undefined;
-  private listPending: Promise<Map<string, string>> | undefined;
+  private readonly entries = new Map<string, Entry<SecretValue | undefined>>();
+  private readonly pending = new Map<string, Promise<SecretValue | undefined>>();
+  private listEntry: { key: string; entry: Entry<Map<string, SecretValue>> } | undefined;
+  private listPending: Promise<Map<string, SecretValue>> | undefined;
   private blockedUntil = 0;
   private blockedBy: unknown;
 
@@ -51,7 +51,7 @@ export class CachedSource implements SecretSource {
     this.name = inner.name;
   }
 
-  async get(name: string, options?: GetOptions): Promise<string | undefined> {
+  async get(name: string, options?: GetOptions): Promise<SecretValue | undefined> {
     const key = options?.version ? `${name}\u0000${options.version}` : name;
     const now = this.opts.now();
     const e = this.entries.get(key);
@@ -70,7 +70,7 @@ export class CachedSource implements SecretSource {
     return p;
   }
 
-  async list(options?: ListOptions): Promise<Map<string, string>> {
+  async list(options?: ListOptions): Promise<Map<string, SecretValue>> {
     const key = String(options?.maxResults ?? "all");
     const now = this.opts.now();
     const cached = this.listEntry?.key === key ? this.listEntry.entry : undefined;
@@ -104,9 +104,9 @@ export class CachedSource implements SecretSource {
   private async fetch(
     key: string,
     name: string,
-    previous: Entry<string | undefined> | undefined,
-    load: () => Promise<string | undefined>,
-  ): Promise<string | undefined> {
+    previous: Entry<SecretValue | undefined> | undefined,
+    load: () => Promise<SecretValue | undefined>,
+  ): Promise<SecretValue | undefined> {
     try {
       const value = await this.callSource(load);
       this.remember(key, { value, fetchedAt: this.opts.now(), found: value !== undefined });
@@ -152,7 +152,7 @@ export class CachedSource implements SecretSource {
     );
   }
 
-  private remember(key: string, e: Entry<string | undefined>): void {
+  private remember(key: string, e: Entry<SecretValue | undefined>): void {
     this.entries.delete(key);
     this.entries.set(key, e);
     if (this.entries.size > this.opts.maxEntries) {

@@ -19,6 +19,7 @@ import { SecretStore } from "./store.js";
 export const secretStoreKind: ComponentKind<SecretStore> = {
   category: "secretstores",
   features: [],
+  featuresOf: (store) => (store.multiValued ? ["MULTIPLE_KEY_VALUES_PER_SECRET"] : []),
   secretKeys: SECRET_STORE_SECRET_KEYS,
   async build(props, ctx) {
     const parsed = parseSecretMetadata(props);
@@ -29,10 +30,15 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
     for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
     const sources: SecretSource[] = [];
     for (const kind of md.sources) sources.push(await buildSource(kind, md, ctx));
-    const store = new SecretStore(ctx.instance, sources, {
-      ...(md.allowedSecrets && { allowed: md.allowedSecrets }),
-      ...(md.deniedSecrets && { denied: md.deniedSecrets }),
-    });
+    const store = new SecretStore(
+      ctx.instance,
+      sources,
+      {
+        ...(md.allowedSecrets && { allowed: md.allowedSecrets }),
+        ...(md.deniedSecrets && { denied: md.deniedSecrets }),
+      },
+      md.multiValued && md.sources.includes("file"),
+    );
     ctx.log.info(
       { sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) },
       "secret store ready",
@@ -76,6 +82,7 @@ async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMe
         file: md.secretsFile!,
         separator: md.nestedSeparator,
         baseDir: ctx.baseDir,
+        multiValued: md.multiValued,
       });
     case "env":
       return createEnvSource({ prefix: md.envPrefix!, env: ctx.env });

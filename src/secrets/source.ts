@@ -6,9 +6,9 @@
 export interface SecretSource {
   /** Short name used in errors and logs, e.g. "file(./dev/secrets.json)". Never contains a value. */
   readonly name: string;
-  get(name: string, options?: GetOptions): Promise<string | undefined>;
+  get(name: string, options?: GetOptions): Promise<SecretValue | undefined>;
   /** Every secret this source can enumerate, for BulkGet (at most `maxResults` when given). */
-  list(options?: ListOptions): Promise<Map<string, string>>;
+  list(options?: ListOptions): Promise<Map<string, SecretValue>>;
   close?(): Promise<void>;
 }
 
@@ -20,3 +20,9 @@ export interface GetOptions {
 export interface ListOptions {
   maxResults?: number;
 }
+
+/**
+ * A secret is one value, or (multi-valued file secrets) several named values; a single value answers as
+ * `{ <name>: <value> }`.
+ */
+export type SecretValue = string | Readonly<Record<string, string>>;

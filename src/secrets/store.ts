@@ -3,7 +3,10 @@
  * https://docs.dapr.io/reference/api/secrets_api/ ; wire details in the pluggable-components spec 4.9.
  */
 import { errors } from "../errors/catalog.js";
-import type { SecretSource } from "./source.js";
+import type { SecretSource, SecretValue } from "./source.js";
+
+const asMap = (name: string, v: SecretValue): Record<string, string> =>
+  typeof v === "string" ? { [name]: v } : { ...v };
 
 export const MAX_SECRET_NAME_BYTES = 1024;
 
@@ -20,6 +23,8 @@ export class SecretStore {
     readonly instance: string,
     private readonly sources: readonly SecretSource[],
     policy: SecretPolicy = {},
+    /** Some source answers several key/value pairs per secret (MULTIPLE_KEY_VALUES_PER_SECRET). */
+    readonly multiValued = false,
   ) {
     if (policy.allowed) this.allowed = new Set(policy.allowed);
     this.denied = new Set(policy.denied ?? []);
@@ -41,7 +46,7 @@ export class SecretStore {
     const version = metadata.version_id || undefined;
     for (const source of this.sources) {
       const value = await source.get(name, version ? { version } : undefined);
-      if (value !== undefined) return { [name]: value };
+      if (value !== undefined) return asMap(name, value);
     }
     throw errors.secretNotFound(this.instance, name, this.sourceNames);
   }
@@ -57,7 +62,7 @@ export class SecretStore {
         remaining === undefined ? undefined : { maxResults: remaining },
       )) {
         if (max !== undefined && out.size >= max) break;
-        if (!out.has(name) && this.isAllowed(name)) out.set(name, { [name]: value });
+        if (!out.has(name) && this.isAllowed(name)) out.set(name, asMap(name, value));
       }
     }
     return out;

@@ -31,7 +31,9 @@ export function registerSecretStore(
       return {};
     }),
     Features: rpc("Features", async (_req, instance) =>
-      withStore(instance, async () => ({ features: [...secretStoreKind.features] })),
+      withStore(instance, async (s) => ({
+        features: [...secretStoreKind.features, ...(secretStoreKind.featuresOf?.(s) ?? [])],
+      })),
     ),
     Ping: rpc("Ping", async () => ({})),
     Get: rpc("Get", async (req, instance) =>

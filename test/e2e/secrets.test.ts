@@ -3,6 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DaprClient, CommunicationProtocolEnum } from "@dapr/dapr";
 import { call } from "../helpers/http.js";
 import { startStack, type Stack } from "./fixture.js";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { componentYaml } from "../helpers/componentYaml.js";
+import { waitFor } from "../helpers/wait.js";
 
 describe("secretstores.keyless through daprd", () => {
   let stack: Stack;
@@ -59,5 +63,34 @@ describe("secretstores.keyless through daprd", () => {
     expect((r.json as { errorCode: string }).errorCode).toBe("ERR_SECRET_GET");
     expect(r.text).toContain("no-such-secret");
     expect(r.text).toContain("file(./dev/secrets.json), env(KEYLESS_SECRET_*)");
+  });
+});
+
+describe("multi-valued file secrets through daprd", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({ tag: "mv", components: [] });
+    const file = path.join(stack.tmp, "multi.yaml");
+    writeFileSync(file, "database:\n  user: app\n  password: not-a-real-one\nplain: value\n");
+    writeFileSync(
+      path.join(stack.tmp, "resources", "multi.yaml"),
+      componentYaml("multi", "secretstores.keyless", { secretsFile: file, multiValued: "true" }),
+    );
+    await waitFor("the hot-reloaded multi-valued store", async () =>
+      (await call("GET", `${stack.daprd.http}/v1.0/secrets/multi/plain`)).status === 200 ? true : undefined,
+    );
+  });
+  afterAll(async () => stack?.stop());
+
+  it("answers a secret with several keys and advertises MULTIPLE_KEY_VALUES_PER_SECRET", async () => {
+    const r = await call("GET", `${stack.daprd.http}/v1.0/secrets/multi/database`);
+    expect(r.json).toEqual({ user: "app", password: "not-a-real-one" });
+    const md = (await (await fetch(`${stack.daprd.http}/v1.0/metadata`)).json()) as {
+      components: { name: string; capabilities?: string[] }[];
+    };
+    expect(md.components.find((c) => c.name === "multi")?.capabilities).toEqual([
+      "MULTIPLE_KEY_VALUES_PER_SECRET",
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { errors } from "../../errors/catalog.js";
-import type { SecretSource } from "../source.js";
+import type { SecretSource, SecretValue } from "../source.js";
 
 const ACA_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
@@ -34,7 +34,7 @@ export type KeyVaultReferenceResolver = (ref: {
   secret: string;
   keyVaultUrl: string;
   identity: string;
-}) => Promise<string | undefined>;
+}) => Promise<SecretValue | undefined>;
 
 export interface ContainerAppSourceOptions {
   instance: string;
@@ -112,7 +112,7 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
     }
   }
 
-  async function get(name: string): Promise<string | undefined> {
+  async function get(name: string): Promise<SecretValue | undefined> {
     if (!isContainerAppSecretName(name)) return undefined;
     const vol = await fromVolume(name);
     if (vol !== undefined) return vol;
@@ -135,7 +135,7 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
     return undefined;
   }
 
-  async function list(): Promise<Map<string, string>> {
+  async function list(): Promise<Map<string, SecretValue>> {
     const names = new Set<string>(opts.manifest?.secrets.map((s) => s.name) ?? []);
     if (opts.mountPath) {
       try {
@@ -147,7 +147,7 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
         }
       }
     }
-    const out = new Map<string, string>();
+    const out = new Map<string, SecretValue>();
     for (const n of [...names].sort()) {
       const v = await get(n);
       if (v !== undefined) out.set(n, v);

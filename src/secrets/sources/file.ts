@@ -7,13 +7,18 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { errors } from "../../errors/catalog.js";
-import type { SecretSource } from "../source.js";
+import type { SecretSource, SecretValue } from "../source.js";
 
 export interface FileSourceOptions {
   instance: string;
   file: string;
   separator: string;
   baseDir: string;
+  /**
+   * Each top-level key is one secret; a nested object becomes that secret's key/value pairs (flattened with
+   * the separator), a plain value answers as { <name>: <value> } (Dapr local.file's multiValued).
+   */
+  multiValued?: boolean;
 }
 
 export async function createFileSource(opts: FileSourceOptions): Promise<SecretSource> {
@@ -43,8 +48,22 @@ export async function createFileSource(opts: FileSourceOptions): Promise<SecretS
       `${file} must hold a mapping of names to values`,
     );
   }
-  const values = new Map<string, string>();
-  flatten(doc as Record<string, unknown>, "", opts.separator, values);
+  const values = new Map<string, SecretValue>();
+  if (opts.multiValued) {
+    for (const [k, v] of Object.entries(doc as Record<string, unknown>)) {
+      if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+        const pairs = new Map<string, string>();
+        flatten(v as Record<string, unknown>, "", opts.separator, pairs);
+        values.set(k, Object.fromEntries(pairs));
+      } else if (v !== null && v !== undefined) {
+        values.set(k, typeof v === "string" ? v : JSON.stringify(v));
+      }
+    }
+  } else {
+    const flat = new Map<string, string>();
+    flatten(doc as Record<string, unknown>, "", opts.separator, flat);
+    for (const [k, v] of flat) values.set(k, v);
+  }
   return {
     name: label,
     get: async (name) => values.get(name),

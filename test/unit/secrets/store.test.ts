@@ -111,4 +111,28 @@ describe("secret sources and chain", () => {
       code: "SECRET_NAME_INVALID",
     });
   });
+
+  it("serves multi-valued file secrets as key/value maps and advertises the feature", async () => {
+    writeFileSync(
+      path.join(tmp.dir, "multi.json"),
+      JSON.stringify({ db: { user: "u", password: "p", opts: { ssl: true } }, single: "s" }),
+    );
+    const ctx = {
+      instance: "m",
+      dataDir: tmp.dir,
+      baseDir: tmp.dir,
+      env: {},
+      now: Date.now,
+      log: pino({ level: "silent" }),
+      credentials: new CredentialPool(),
+    };
+    const store = await secretStoreKind.build({ secretsFile: "multi.json", multiValued: "true" }, ctx);
+    expect(await store.get("db")).toEqual({ user: "u", password: "p", "opts:ssl": "true" });
+    expect(await store.get("single")).toEqual({ single: "s" });
+    expect(secretStoreKind.featuresOf?.(store)).toEqual(["MULTIPLE_KEY_VALUES_PER_SECRET"]);
+    expect((await store.bulkGet()).get("db")).toEqual({ user: "u", password: "p", "opts:ssl": "true" });
+    const single = await secretStoreKind.build({ secretsFile: "multi.json" }, ctx);
+    expect(secretStoreKind.featuresOf?.(single)).toEqual([]);
+    expect(await single.get("db:password")).toEqual({ "db:password": "p" });
+  });
 });
