@@ -201,6 +201,28 @@ describe.each(backends)("state backend contract: %s", (name, open) => {
     expect((await store.get("app||t4")).value).toBeUndefined();
   });
 
+  it("lets first-write in a transaction reuse a key whose earlier value was deleted in a transaction", async () => {
+    await store.transact([
+      { kind: "set", ...input("app||fw1", "a") },
+      { kind: "set", ...input("app||fw2", "b") },
+    ]);
+    await store.transact([
+      { kind: "delete", key: "app||fw1", etag: null, metadata: {}, concurrency: "unspecified" },
+      { kind: "delete", key: "app||fw2", etag: null, metadata: {}, concurrency: "unspecified" },
+    ]);
+    await store.transact([
+      { kind: "set", ...input("app||fw1", "again", { concurrency: "first-write" }) },
+      { kind: "set", ...input("app||other", "x") },
+    ]);
+    expect((await store.get("app||fw1")).value?.toString()).toBe("again");
+    await expect(
+      store.transact([
+        { kind: "set", ...input("app||fw1", "third", { concurrency: "first-write" }) },
+        { kind: "set", ...input("app||other2", "x") },
+      ]),
+    ).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+  });
+
   it("applies bulk writes item by item", async () => {
     await store.bulkSet([input("app||b1", "1"), input("app||b2", "1")]);
     const b2 = (await store.get("app||b2")).etag!;

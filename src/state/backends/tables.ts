@@ -275,16 +275,50 @@ export async function openTablesBackend(opts: TablesBackendOptions): Promise<Bac
     try {
       await client.submitTransaction(actions, timeout());
     } catch (e) {
-      if (isConflict(e)) {
-        const first = [...byKey.values()].find(
-          (v) => v.first.etag !== undefined || (v.first as SetOp).firstWrite,
-        );
-        throw first?.first.etag !== undefined
-          ? errors.etagMismatch(first.first.key)
-          : errors.firstWriteConflict(first?.first.key ?? "");
+      if (!isConflict(e)) throw fail("a transaction", e);
+      // Insert-only actions also collide with expired rows and tombstones, which count as absent:
+      // turn those into conditional replaces and try once more.
+      const retry = await replaceExpiredCreates(actions);
+      if (retry) {
+        try {
+          await client.submitTransaction(retry, timeout());
+          return;
+        } catch (e2) {
+          if (!isConflict(e2)) throw fail("a transaction", e2);
+        }
       }
-      throw fail("a transaction", e);
+      const first = [...byKey.values()].find(
+        (v) => v.first.etag !== undefined || (v.first as SetOp).firstWrite,
+      );
+      throw first?.first.etag !== undefined
+        ? errors.etagMismatch(first.first.key)
+        : errors.firstWriteConflict(first?.first.key ?? "");
     }
+  }
+
+  /** The actions with every "create" whose row exists but has expired replaced by an etag-guarded update. */
+  async function replaceExpiredCreates(
+    actions: TransactionAction[],
+  ): Promise<TransactionAction[] | undefined> {
+    let changed = false;
+    const out: TransactionAction[] = [];
+    for (const a of actions) {
+      if (a[0] !== "create") {
+        out.push(a);
+        continue;
+      }
+      const entity = a[1];
+      const current = await client
+        .getEntity(entity.partitionKey, entity.rowKey, timeout())
+        .catch(() => undefined);
+      if (current && itemOf(current as Record<string, unknown> & { etag?: string }, now()) === undefined) {
+        out.push(["update", entity, "Replace", { etag: String(current.etag) }]);
+        changed = true;
+      } else {
+        out.push(a);
+      }
+    }
+    return changed ? out : undefined;
   }
 
   const sweep = async () => {
