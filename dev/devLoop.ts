@@ -7,7 +7,8 @@
  * beside other suites.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import os from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -36,7 +37,8 @@ const ports = {
 const dataDir = path.resolve(env.KEYLESS_DATA_DIR ?? path.join(ROOT, ".data"));
 const socketDir = path.resolve(env.DAPR_COMPONENTS_SOCKETS_FOLDER ?? "/tmp/keyless-dev-sockets");
 const resourcesDir = path.resolve(env.KEYLESS_DEV_COMPONENTS ?? path.join(ROOT, "components"));
-const daprd = env.KEYLESS_DAPRD;
+const cachedDaprd = path.join(env.KEYLESS_CACHE ?? path.join(os.homedir(), ".cache/keyless"), "daprd-1.18.3/daprd");
+const daprd = env.KEYLESS_DAPRD ?? (existsSync(cachedDaprd) ? cachedDaprd : undefined);
 
 const say = (m: string) => process.stdout.write(`[keyless-dev] ${m}\n`);
 const children: { name: string; proc: ChildProcess }[] = [];
@@ -94,7 +96,7 @@ process.once("SIGINT", () => void shutdown(0));
 process.once("SIGTERM", () => void shutdown(0));
 
 async function main() {
-  if (!daprd) throw new Error("KEYLESS_DAPRD is not set; run scripts/run.sh, which builds daprd first");
+  if (!daprd) throw new Error(`no daprd at ${cachedDaprd} and KEYLESS_DAPRD is not set; run scripts/run.sh (or scripts/install-daprd.sh) first`);
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(socketDir, { recursive: true });
   const seed = readSeed(path.join(ROOT, "dev/seed.json"));

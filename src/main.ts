@@ -15,7 +15,7 @@ import { startServer } from "./server/server.js";
 import { socketPath, SocketError } from "./server/socket.js";
 import path from "node:path";
 
-const USAGE = `usage: keyless [serve|doctor|help]
+const USAGE = `usage: keyless [serve|doctor|dev|help]
 
   serve   serve secretstores.keyless and state.keyless on
           $DAPR_COMPONENTS_SOCKETS_FOLDER/keyless.sock (default /tmp/dapr-components-sockets)
@@ -24,6 +24,8 @@ const USAGE = `usage: keyless [serve|doctor|help]
           uses, whether it gets a token, whether its vault or table is reachable and usable, and whether
           every secretKeyRef into a keyless secret store resolves; prints the fix for each failure.
           Exits 1 when a check fails. Default --components: ./components
+  dev     the local loop from a built checkout: stand-ins, Azurite, keyless, daprd and the sample
+          (what scripts/run.sh runs after installing and building)
 
 environment:
   DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
@@ -107,6 +109,9 @@ if (cmd === "serve") {
   await serve();
 } else if (cmd === "doctor") {
   await doctor(process.argv.slice(3));
+} else if (cmd === "dev") {
+  // The dev loop lives with the stand-ins in dev/ and starts when loaded.
+  await import("../dev/devLoop.js");
 } else if (cmd === "help" || cmd === "--help" || cmd === "-h") {
   process.stdout.write(USAGE);
 } else {
