@@ -37,7 +37,10 @@ const ports = {
 const dataDir = path.resolve(env.KEYLESS_DATA_DIR ?? path.join(ROOT, ".data"));
 const socketDir = path.resolve(env.DAPR_COMPONENTS_SOCKETS_FOLDER ?? "/tmp/keyless-dev-sockets");
 const resourcesDir = path.resolve(env.KEYLESS_DEV_COMPONENTS ?? path.join(ROOT, "components"));
-const cachedDaprd = path.join(env.KEYLESS_CACHE ?? path.join(os.homedir(), ".cache/keyless"), "daprd-1.18.3/daprd");
+const cachedDaprd = path.join(
+  env.KEYLESS_CACHE ?? path.join(os.homedir(), ".cache/keyless"),
+  "daprd-1.18.3/daprd",
+);
 const daprd = env.KEYLESS_DAPRD ?? (existsSync(cachedDaprd) ? cachedDaprd : undefined);
 
 const say = (m: string) => process.stdout.write(`[keyless-dev] ${m}\n`);
@@ -96,7 +99,10 @@ process.once("SIGINT", () => void shutdown(0));
 process.once("SIGTERM", () => void shutdown(0));
 
 async function main() {
-  if (!daprd) throw new Error(`no daprd at ${cachedDaprd} and KEYLESS_DAPRD is not set; run scripts/run.sh (or scripts/install-daprd.sh) first`);
+  if (!daprd)
+    throw new Error(
+      `no daprd at ${cachedDaprd} and KEYLESS_DAPRD is not set; run scripts/run.sh (or scripts/install-daprd.sh) first`,
+    );
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(socketDir, { recursive: true });
   const seed = readSeed(path.join(ROOT, "dev/seed.json"));
