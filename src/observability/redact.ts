@@ -28,6 +28,14 @@ const SAFE_KEYS = new Set([
   "azureCredential",
   "cacheTTL",
   "staleIfError",
+  "negativeCacheTTL",
+  "requestTimeout",
+  "nameMapping",
+  "secretsMountPath",
+  "containerAppManifest",
+  "allowedSecrets",
+  "deniedSecrets",
+  "skipCreateTable",
   "tableEndpoint",
   "accountName",
 ]);
@@ -38,8 +46,4 @@ export function redactMetadata(props: Record<string, string>): Record<string, st
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(props)) out[k] = SAFE_KEYS.has(k) ? v : REDACTED;
   return out;
-}
-
-export function isSafeMetadataKey(key: string): boolean {
-  return SAFE_KEYS.has(key);
 }

@@ -11,6 +11,7 @@ import { isKeylessError } from "../errors/keylessError.js";
 import type { BuildContext, ComponentKind, KindContext } from "../components/kind.js";
 import type { SavedInitStore } from "../persistence/savedInit.js";
 import type { Logger } from "../observability/logger.js";
+import { redactMetadata } from "../observability/redact.js";
 
 class Entry<T> {
   inFlight = 0;
@@ -77,6 +78,11 @@ export class InstanceRegistry {
       );
     }
     this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
+    // Only allow-listed metadata values are shown; credentials and unknown keys appear as [redacted].
+    this.log.info(
+      { instance, category: kind.category, metadata: redactMetadata(props) },
+      "instance initialised",
+    );
   }
 
   /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */

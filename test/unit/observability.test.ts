@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { Writable } from "node:stream";
+import path from "node:path";
+import type { ComponentKind } from "../../src/components/kind.js";
+import { CredentialPool } from "../../src/identity/credentialPool.js";
+import { createLoggerFactory } from "../../src/observability/logger.js";
+import { redactMetadata } from "../../src/observability/redact.js";
+import { SavedInitStore } from "../../src/persistence/savedInit.js";
+import { InstanceRegistry } from "../../src/server/instances.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+
+function memorySink() {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(...String(chunk).split("\n").filter(Boolean));
+      done();
+    },
+  });
+  return { lines, stream };
+}
+
+describe("logging", () => {
+  it("shows allow-listed metadata and redacts the rest", () => {
+    expect(
+      redactMetadata({ vaultName: "kv1", connectionString: "AccountKey=abc", somethingNew: "x" }),
+    ).toEqual({
+      vaultName: "kv1",
+      connectionString: "[redacted]",
+      somethingNew: "[redacted]",
+    });
+  });
+
+  it("logs an Init with redacted metadata and never the credential in it", async () => {
+    const sink = memorySink();
+    const loggers = createLoggerFactory({ destination: sink.stream });
+    const tmp = makeTmpDir("obs");
+    const kind: ComponentKind<object> = {
+      category: "state",
+      features: [],
+      secretKeys: ["connectionString"],
+      build: async () => ({}),
+      close: async () => undefined,
+    };
+    const registry = new InstanceRegistry(new SavedInitStore(path.join(tmp.dir, "i")), {
+      dataDir: tmp.dir,
+      baseDir: tmp.dir,
+      env: {},
+      now: Date.now,
+      loggers,
+      credentials: new CredentialPool(),
+    });
+    await registry.init(kind, "orders", { backend: "tables", connectionString: "AccountKey=canary-0b7e" });
+    await new Promise((r) => setTimeout(r, 20));
+    const line = sink.lines.find((l) => l.includes("instance initialised"));
+    expect(line).toBeDefined();
+    expect(JSON.parse(line!)).toMatchObject({
+      area: "instances",
+      instance: "orders",
+      metadata: { backend: "tables", connectionString: "[redacted]" },
+    });
+    expect(sink.lines.join("\n")).not.toContain("canary-0b7e");
+    tmp.cleanup();
+  });
+
+  it("turns on debug only for the areas named in KEYLESS_TRACE", () => {
+    const loggers = createLoggerFactory({ trace: ["cache"], destination: memorySink().stream });
+    expect(loggers.forArea("cache").isLevelEnabled("debug")).toBe(true);
+    expect(loggers.forArea("rpc").isLevelEnabled("debug")).toBe(false);
+  });
+});
