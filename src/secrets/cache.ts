@@ -40,7 +40,7 @@ export class CachedSource implements SecretSource {
   private readonly entries = new Map<string, Entry<SecretValue | undefined>>();
   private readonly pending = new Map<string, Promise<SecretValue | undefined>>();
   private listEntry: { key: string; entry: Entry<Map<string, SecretValue>> } | undefined;
-  private listPending: Promise<Map<string, SecretValue>> | undefined;
+  private readonly listPending = new Map<string, Promise<Map<string, SecretValue>>>();
   private blockedUntil = 0;
   private blockedBy: unknown;
 
@@ -75,7 +75,8 @@ export class CachedSource implements SecretSource {
     const now = this.opts.now();
     const cached = this.listEntry?.key === key ? this.listEntry.entry : undefined;
     if (cached && now - cached.fetchedAt < this.opts.ttlMs) return new Map(cached.value);
-    this.listPending ??= (async () => {
+    let pending = this.listPending.get(key);
+    pending ??= (async () => {
       try {
         const value = await this.callSource(() => this.inner.list(options));
         this.listEntry = { key, entry: { value, fetchedAt: this.opts.now(), found: true } };
@@ -91,10 +92,11 @@ export class CachedSource implements SecretSource {
         }
         throw err;
       } finally {
-        this.listPending = undefined;
+        this.listPending.delete(key);
       }
     })();
-    return new Map(await this.listPending);
+    this.listPending.set(key, pending);
+    return new Map(await pending);
   }
 
   async close(): Promise<void> {
