@@ -2,6 +2,7 @@
  * A component kind ("state" or "secretstores") knows how to build an instance from its Init metadata.
  * The server and the instance registry work with kinds only, never with a concrete store.
  */
+import { errors } from "../errors/catalog.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
 import type { Logger, LoggerFactory } from "../observability/logger.js";
 
@@ -38,4 +39,20 @@ export interface KindContext {
   now: () => number;
   loggers: LoggerFactory;
   credentials: CredentialPool;
+}
+
+/**
+ * The metadata of an Init, or METADATA_INVALID naming every problem. Unknown keys that were allowed
+ * (allowUnknownMetadata) are logged once each.
+ */
+export function requireValidMetadata<T>(
+  componentType: string,
+  parsed: { value?: T; problems: string[]; unknownKeys: string[] },
+  ctx: BuildContext,
+): T {
+  if (!parsed.value || parsed.problems.length > 0) {
+    throw errors.metadataInvalid(componentType, ctx.instance, parsed.problems);
+  }
+  for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
+  return parsed.value;
 }

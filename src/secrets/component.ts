@@ -1,7 +1,7 @@
 /** The `secretstores.keyless` component kind: metadata -> SecretStore with its ordered source chain. */
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
-import type { BuildContext, ComponentKind } from "../components/kind.js";
+import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { identityFromMetadata, identityKey, type IdentitySpec } from "../identity/identitySpec.js";
 import {
   parseSecretMetadata,
@@ -22,12 +22,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
   featuresOf: (store) => (store.multiValued ? ["MULTIPLE_KEY_VALUES_PER_SECRET"] : []),
   secretKeys: SECRET_STORE_SECRET_KEYS,
   async build(props, ctx) {
-    const parsed = parseSecretMetadata(props);
-    if (!parsed.value || parsed.problems.length > 0) {
-      throw errors.metadataInvalid("secretstores.keyless", ctx.instance, parsed.problems);
-    }
-    const md = parsed.value;
-    for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
+    const md = requireValidMetadata("secretstores.keyless", parseSecretMetadata(props), ctx);
     const sources: SecretSource[] = [];
     for (const kind of md.sources) sources.push(await buildSource(kind, md, ctx));
     const store = new SecretStore(

@@ -1,7 +1,7 @@
 /** The `state.keyless` component kind: metadata -> StateStore on the configured backend. */
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
-import type { BuildContext, ComponentKind } from "../components/kind.js";
+import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { describeIdentity, identityFromMetadata } from "../identity/identitySpec.js";
 import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
@@ -18,12 +18,7 @@ export const stateKind: ComponentKind<StateStore> = {
   features: STATE_FEATURES,
   secretKeys: STATE_SECRET_KEYS,
   async build(props, ctx) {
-    const parsed = parseStateMetadata(props);
-    if (!parsed.value || parsed.problems.length > 0) {
-      throw errors.metadataInvalid("state.keyless", ctx.instance, parsed.problems);
-    }
-    const md = parsed.value;
-    for (const k of parsed.unknownKeys) ctx.log.warn({ key: k }, "ignoring unknown metadata key");
+    const md = requireValidMetadata("state.keyless", parseStateMetadata(props), ctx);
     const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);
     return new StateStore(ctx.instance, backend, ctx.now);
   },
