@@ -2,12 +2,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
-import { CredentialPool } from "../../src/identity/credentialPool.js";
 import { secretStoreKind } from "../../src/secrets/component.js";
 import type { SecretStore } from "../../src/secrets/store.js";
 import { makeIdentity, scrubAzureEnv, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { testBuildContext } from "../helpers/contexts.js";
 
 describe("containerapp source", () => {
   const appIdentity = makeIdentity("app");
@@ -51,15 +50,7 @@ describe("containerapp source", () => {
     );
     store = await secretStoreKind.build(
       { sources: "containerapp", secretsMountPath: "secrets", containerAppManifest: "app.yaml" },
-      {
-        instance: "aca",
-        dataDir: tmp.dir,
-        baseDir: tmp.dir,
-        env: { ENV_SECRET: "injected-by-aca" },
-        now: Date.now,
-        log: pino({ level: "silent" }),
-        credentials: new CredentialPool(),
-      },
+      testBuildContext(tmp.dir, { instance: "aca", env: { ENV_SECRET: "injected-by-aca" } }),
     );
   });
   afterAll(async () => {

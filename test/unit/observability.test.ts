@@ -1,13 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
-import path from "node:path";
 import type { ComponentKind } from "../../src/components/kind.js";
-import { CredentialPool } from "../../src/identity/credentialPool.js";
 import { createLoggerFactory } from "../../src/observability/logger.js";
 import { redactMetadata } from "../../src/observability/redact.js";
-import { SavedInitStore } from "../../src/persistence/savedInit.js";
-import { InstanceRegistry } from "../../src/server/instances.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { testRegistry } from "../helpers/contexts.js";
 
 function memorySink() {
   const lines: string[] = [];
@@ -42,14 +39,7 @@ describe("logging", () => {
       build: async () => ({}),
       close: async () => undefined,
     };
-    const registry = new InstanceRegistry(new SavedInitStore(path.join(tmp.dir, "i")), {
-      dataDir: tmp.dir,
-      baseDir: tmp.dir,
-      env: {},
-      now: Date.now,
-      loggers,
-      credentials: new CredentialPool(),
-    });
+    const registry = testRegistry(tmp.dir, { loggers }, "i");
     await registry.init(kind, "orders", { backend: "tables", connectionString: "AccountKey=canary-0b7e" });
     await new Promise((r) => setTimeout(r, 20));
     const line = sink.lines.find((l) => l.includes("instance initialised"));

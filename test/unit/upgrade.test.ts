@@ -5,28 +5,17 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { cpSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
-import { CredentialPool } from "../../src/identity/credentialPool.js";
-import { SavedInitStore } from "../../src/persistence/savedInit.js";
 import { secretStoreKind } from "../../src/secrets/component.js";
-import { InstanceRegistry } from "../../src/server/instances.js";
 import { stateKind } from "../../src/state/component.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { testRegistry } from "../helpers/contexts.js";
 
 describe("upgrade from 0.1.0 files", () => {
   const tmp = makeTmpDir("upg");
   afterAll(() => tmp.cleanup());
   cpSync(path.join(REPO_ROOT, "test/fixtures/upgrade/v0.1.0"), tmp.dir, { recursive: true });
-  const silent = pino({ level: "silent" });
-  const registry = new InstanceRegistry(new SavedInitStore(path.join(tmp.dir, "instances")), {
-    dataDir: tmp.dir,
-    baseDir: tmp.dir,
-    env: { UPGRADE_token: "from-env" },
-    now: Date.now,
-    loggers: { root: silent, forArea: () => silent },
-    credentials: new CredentialPool(),
-  });
+  const registry = testRegistry(tmp.dir, { env: { UPGRADE_token: "from-env" } });
 
   it("restores the state instance and reads every value byte for byte", async () => {
     const got = await registry.use(stateKind, "statestore", (s) =>

@@ -1,13 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { pino } from "pino";
-import { CredentialPool } from "../../../src/identity/credentialPool.js";
 import { secretStoreKind } from "../../../src/secrets/component.js";
 import { createEnvSource } from "../../../src/secrets/sources/env.js";
 import { createFileSource } from "../../../src/secrets/sources/file.js";
 import { SecretStore } from "../../../src/secrets/store.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
+import { testBuildContext } from "../../helpers/contexts.js";
 
 describe("secret sources and chain", () => {
   let tmp: ReturnType<typeof makeTmpDir>;
@@ -74,15 +73,7 @@ describe("secret sources and chain", () => {
   });
 
   it("refuses Init metadata without sources, and names the field", async () => {
-    const ctx = {
-      instance: "i",
-      dataDir: tmp.dir,
-      baseDir: tmp.dir,
-      env: {},
-      now: Date.now,
-      log: pino({ level: "silent" }),
-      credentials: new CredentialPool(),
-    };
+    const ctx = testBuildContext(tmp.dir, { instance: "i" });
     await expect(secretStoreKind.build({}, ctx)).rejects.toMatchObject({ code: "METADATA_INVALID" });
     await expect(secretStoreKind.build({ sources: "env" }, ctx)).rejects.toThrow(/envPrefix: required/);
     await expect(secretStoreKind.build({ sources: "vault" }, ctx)).rejects.toThrow(/unknown source "vault"/);
@@ -117,15 +108,7 @@ describe("secret sources and chain", () => {
       path.join(tmp.dir, "multi.json"),
       JSON.stringify({ db: { user: "u", password: "p", opts: { ssl: true } }, single: "s" }),
     );
-    const ctx = {
-      instance: "m",
-      dataDir: tmp.dir,
-      baseDir: tmp.dir,
-      env: {},
-      now: Date.now,
-      log: pino({ level: "silent" }),
-      credentials: new CredentialPool(),
-    };
+    const ctx = testBuildContext(tmp.dir, { instance: "m" });
     const store = await secretStoreKind.build({ secretsFile: "multi.json", multiValued: "true" }, ctx);
     expect(await store.get("db")).toEqual({ user: "u", password: "p", "opts:ssl": "true" });
     expect(await store.get("single")).toEqual({ single: "s" });

@@ -1,12 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { pino } from "pino";
-import { CredentialPool } from "../../../src/identity/credentialPool.js";
 import type { ComponentKind } from "../../../src/components/kind.js";
-import { SavedInitStore } from "../../../src/persistence/savedInit.js";
-import { InstanceRegistry } from "../../../src/server/instances.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
 import path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
+import { testRegistry } from "../../helpers/contexts.js";
 
 interface Fake {
   props: Record<string, string>;
@@ -34,16 +31,7 @@ function fakeKind(secretKeys: string[] = []) {
 
 describe("InstanceRegistry", () => {
   let tmp: ReturnType<typeof makeTmpDir>;
-  const loggers = { root: pino({ level: "silent" }), forArea: () => pino({ level: "silent" }) };
-  const registry = () =>
-    new InstanceRegistry(new SavedInitStore(path.join(tmp.dir, "instances")), {
-      dataDir: tmp.dir,
-      baseDir: tmp.dir,
-      env: {},
-      now: Date.now,
-      loggers,
-      credentials: new CredentialPool(),
-    });
+  const registry = () => testRegistry(tmp.dir);
   beforeEach(() => {
     tmp = makeTmpDir("reg");
   });
