@@ -11,6 +11,8 @@ export interface Azurite {
   tableUrl: string;
   queueUrl: string;
   blobUrl: string;
+  /** Shared-key connection string with the HTTPS blob, queue and table endpoints of this instance. */
+  connectionString: string;
   lines: string[];
   stop(): Promise<void>;
 }
@@ -80,6 +82,9 @@ export async function startAzurite(opts: AzuriteOptions): Promise<Azurite> {
     tableUrl: `${urls.table}/${DEV_ACCOUNT}`,
     queueUrl: `${urls.queue}/${DEV_ACCOUNT}`,
     blobUrl: `${urls.blob}/${DEV_ACCOUNT}`,
+    connectionString:
+      `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};` +
+      `BlobEndpoint=${urls.blob}/${DEV_ACCOUNT};QueueEndpoint=${urls.queue}/${DEV_ACCOUNT};TableEndpoint=${urls.table}/${DEV_ACCOUNT};`,
     lines,
     async stop() {
       if (!exited) proc.kill("SIGTERM");

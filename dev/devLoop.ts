@@ -12,7 +12,7 @@ import os from "node:os";
 import net from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "./azurite.js";
+import { startAzurite } from "./azurite.js";
 import { startIdentityStandIn } from "./identityStandIn.js";
 import { startKeyVaultStandIn } from "./keyVaultStandIn.js";
 import { readSeed } from "./seed.js";
@@ -144,7 +144,7 @@ async function main() {
   // What an operator does in Azure: keep the queue's connection string in the vault.
   vault.setSecret({
     name: seed.queueConnectionSecret,
-    value: `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${azurite.queueUrl};TableEndpoint=${azurite.tableUrl};`,
+    value: azurite.connectionString,
   });
 
   const trust = { NODE_EXTRA_CA_CERTS: tls.caFile };

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import path from "node:path";
-import { DEV_ACCOUNT, DEV_KEY, startAzurite, type Azurite } from "../helpers/azurite.js";
+import { DEV_ACCOUNT, DEV_KEY, startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { call, stateApi } from "../helpers/http.js";
 import { makeIdentity, startStandIns, testTls } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
@@ -117,12 +117,7 @@ describe("Azurite stopped and restarted under the tables backend", () => {
   let ports: { blob: number; queue: number; table: number };
 
   beforeAll(async () => {
-    const tls = testTls();
-    azurite = await startAzurite({
-      certFile: tls.certFile,
-      keyFile: tls.keyFile,
-      location: path.join(tmp.dir, "azurite"),
-    });
+    azurite = await startTestAzurite({ location: path.join(tmp.dir, "azurite") });
     const port = (u: string) => Number(new URL(u).port);
     ports = { blob: port(azurite.blobUrl), queue: port(azurite.queueUrl), table: port(azurite.tableUrl) };
     stack = await startStack({
@@ -152,20 +147,12 @@ describe("Azurite stopped and restarted under the tables backend", () => {
     const down = await s.save([{ key: "during", value: 2 }]);
     expect(down.status).toBe(503);
     expect(down.text).toMatch(/unreachable|busy or failing/);
-    const tls = testTls();
-    azurite = await startAzurite({
-      certFile: tls.certFile,
-      keyFile: tls.keyFile,
-      location: path.join(tmp.dir, "azurite"),
-      ports,
-    });
-    let last = "";
+    azurite = await startTestAzurite({ location: path.join(tmp.dir, "azurite"), ports });
     await waitFor(
       "writes to succeed again",
       async () => {
         const r = await s.save([{ key: "after", value: 3 }]);
-        last = `${r.status} ${r.text}`;
-        if (r.status !== 204) throw new Error(last);
+        if (r.status !== 204) throw new Error(`${r.status} ${r.text}`);
         return true;
       },
       {
@@ -184,9 +171,8 @@ describe("Azure Tables throttling (503 ServerBusy with Retry-After)", () => {
   let stack: Stack;
 
   beforeAll(async () => {
-    const tls = testTls();
-    azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
-    proxy = await startFaultProxy({ target: new URL(azurite.tableUrl).origin, tls });
+    azurite = await startTestAzurite();
+    proxy = await startFaultProxy({ target: new URL(azurite.tableUrl).origin, tls: testTls() });
     stack = await startStack({
       tag: "thr",
       components: [],

@@ -9,10 +9,9 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { makeIdentity, startIdentityStandIn, type IdentityStandIn } from "../../dev/identityStandIn.js";
-import { DEV_ACCOUNT, DEV_KEY, startAzurite, type Azurite } from "../helpers/azurite.js";
+import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { freePort } from "../helpers/ports.js";
-import { testTls } from "../helpers/standins.js";
 import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
 import { componentYaml } from "../helpers/componentYaml.js";
@@ -30,10 +29,9 @@ describe("queuereader through daprd and keyless", () => {
   let connectionString: string;
 
   beforeAll(async () => {
-    const tls = testTls();
-    azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+    azurite = await startTestAzurite();
     mi = await startIdentityStandIn({ identities: [app] });
-    connectionString = `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};QueueEndpoint=${azurite.queueUrl};`;
+    connectionString = azurite.connectionString;
     stack = await startStack({ tag: "qr", components: ["statestore.yaml"], extra: {} });
     const secrets = path.join(stack.tmp, "q-secrets.json");
     writeFileSync(secrets, JSON.stringify({ "queue-connection": connectionString }));

@@ -7,8 +7,7 @@ import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { makeIdentity, startIdentityStandIn } from "../../dev/identityStandIn.js";
-import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../helpers/azurite.js";
-import { testTls } from "../helpers/standins.js";
+import { startTestAzurite } from "../helpers/azurite.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { componentYaml, type MetadataValue } from "../helpers/componentYaml.js";
 
@@ -51,8 +50,7 @@ export const STATE_BACKENDS: [string, StateBackendSetup][] = [
     async (names) => {
       const id = makeIdentity("state-e2e");
       const mi = await startIdentityStandIn({ identities: [id] });
-      const tls = testTls();
-      const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+      const azurite = await startTestAzurite();
       return {
         components: [],
         extra: Object.fromEntries(
@@ -79,14 +77,13 @@ export const STATE_BACKENDS: [string, StateBackendSetup][] = [
   [
     "tables (connection string via secretKeyRef)",
     async (names) => {
-      const tls = testTls();
-      const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+      const azurite = await startTestAzurite();
       const tmp = makeTmpDir("cs");
       const secrets = path.join(tmp.dir, "secrets.json");
       writeFileSync(
         secrets,
         JSON.stringify({
-          "tables-connection": `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${azurite.tableUrl};`,
+          "tables-connection": azurite.connectionString,
         }),
       );
       return {

@@ -9,11 +9,11 @@ import { pino } from "pino";
 import { CredentialPool } from "../../src/identity/credentialPool.js";
 import type { Backend } from "../../src/state/backend.js";
 import { openSqliteBackend } from "../../src/state/backends/sqlite.js";
-import { openTablesBackend } from "../../src/state/backends/tables.js";
+import { openTablesBackend, type TablesAuth } from "../../src/state/backends/tables.js";
 import { StateStore, type SetInput } from "../../src/state/store.js";
 import { startIdentityStandIn, makeIdentity, type IdentityStandIn } from "../../dev/identityStandIn.js";
-import { startAzurite, DEV_ACCOUNT, DEV_KEY, type Azurite } from "../helpers/azurite.js";
-import { scrubAzureEnv, testTls } from "../helpers/standins.js";
+import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
+import { scrubAzureEnv } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 
 const log = pino({ level: "silent" });
@@ -27,14 +27,25 @@ beforeAll(async () => {
   scrubAzureEnv();
   mi = await startIdentityStandIn({ identities: [app] });
   Object.assign(process.env, mi.env());
-  const tls = testTls();
-  azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+  azurite = await startTestAzurite();
 }, 60_000);
 afterAll(async () => {
   await azurite?.stop();
   await mi?.close();
   tmp.cleanup();
 });
+
+const openTables = (auth: TablesAuth, table = `contract${tableCounter++}`, timeoutMs = 10_000) =>
+  openTablesBackend({
+    instance: "c",
+    auth,
+    table,
+    skipCreateTable: false,
+    cleanupIntervalMs: 60_000,
+    timeoutMs,
+    now: Date.now,
+    log,
+  });
 
 const backends: [string, () => Promise<Backend>][] = [
   [
@@ -53,39 +64,17 @@ const backends: [string, () => Promise<Backend>][] = [
   ],
   [
     "tables with managed identity",
-    async () =>
-      openTablesBackend({
-        instance: "c",
-        auth: {
-          kind: "token",
-          endpoint: azurite.tableUrl,
-          credential: new CredentialPool().get({ kind: "managed", by: "clientId", id: app.clientId }),
-          describe: "test identity",
-        },
-        table: `contract${tableCounter++}`,
-        skipCreateTable: false,
-        cleanupIntervalMs: 60_000,
-        timeoutMs: 10_000,
-        now: Date.now,
-        log,
+    () =>
+      openTables({
+        kind: "token",
+        endpoint: azurite.tableUrl,
+        credential: new CredentialPool().get({ kind: "managed", by: "clientId", id: app.clientId }),
+        describe: "test identity",
       }),
   ],
   [
     "tables with a connection string",
-    async () =>
-      openTablesBackend({
-        instance: "c",
-        auth: {
-          kind: "connectionString",
-          connectionString: `DefaultEndpointsProtocol=https;AccountName=${DEV_ACCOUNT};AccountKey=${DEV_KEY};TableEndpoint=${azurite.tableUrl};`,
-        },
-        table: `contract${tableCounter++}`,
-        skipCreateTable: false,
-        cleanupIntervalMs: 60_000,
-        timeoutMs: 10_000,
-        now: Date.now,
-        log,
-      }),
+    () => openTables({ kind: "connectionString", connectionString: azurite.connectionString }),
   ],
 ];
 
@@ -267,9 +256,8 @@ describe("tables backend specifics", () => {
   });
 
   it("fails Init naming the identity and the role when the token is refused", async () => {
-    const err = await openTablesBackend({
-      instance: "c",
-      auth: {
+    const err = await openTables(
+      {
         kind: "token",
         endpoint: azurite.tableUrl,
         credential: {
@@ -277,13 +265,9 @@ describe("tables backend specifics", () => {
         },
         describe: "the user-assigned managed identity with client id X",
       },
-      table: "refused",
-      skipCreateTable: false,
-      cleanupIntervalMs: 60_000,
-      timeoutMs: 5000,
-      now: Date.now,
-      log,
-    }).catch((e: Error) => e);
+      "refused",
+      5000,
+    ).catch((e: Error) => e);
     expect(err).toMatchObject({ code: "BACKEND_FAILED" });
     expect((err as Error).message).toMatch(
       /client id X is not allowed \(HTTP 403.*Storage Table Data Contributor/,

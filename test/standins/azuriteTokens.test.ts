@@ -7,8 +7,8 @@ import { ManagedIdentityCredential } from "@azure/identity";
 import { TableClient } from "@azure/data-tables";
 import { QueueClient } from "@azure/storage-queue";
 import { startIdentityStandIn, makeIdentity, type IdentityStandIn } from "../../dev/identityStandIn.js";
-import { startAzurite, type Azurite } from "../helpers/azurite.js";
-import { scrubAzureEnv, testTls } from "../helpers/standins.js";
+import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
+import { scrubAzureEnv } from "../helpers/standins.js";
 
 describe("stand-in tokens against Azurite (OAuth basic, HTTPS)", () => {
   const app = makeIdentity("storage-app");
@@ -19,8 +19,7 @@ describe("stand-in tokens against Azurite (OAuth basic, HTTPS)", () => {
     scrubAzureEnv();
     mi = await startIdentityStandIn({ identities: [app] });
     Object.assign(process.env, mi.env());
-    const tls = testTls();
-    azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+    azurite = await startTestAzurite();
   }, 60_000);
   afterAll(async () => {
     await azurite?.stop();
