@@ -22,6 +22,9 @@ npx --no-install eslint . --max-warnings 0
 npx --no-install prettier --check . --log-level warn
 
 mkdir -p .test-tmp
+echo "[test] Dapr's own conformance suites (Go) through daprd's pluggable adapters" >&2
+conformance=0
+bash scripts/conformance-go.sh || conformance=$?
 set +e
 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.test-tmp/results.json "$@"
 status=$?
@@ -32,4 +35,5 @@ node -e '
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' || true
+if [[ $conformance -ne 0 ]]; then echo "conformance-go: FAILED (exit $conformance, see above)"; status=1; fi
 exit $status

@@ -20,7 +20,8 @@ export interface StateBackendEnv {
   stop(): Promise<void>;
 }
 
-const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"`).toString("base64url");
+export const SQLITE_WRONG_ETAG = "0000000000000000000000000000dead";
+export const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"`).toString("base64url");
 
 export type StateBackendSetup = (storeNames: string[]) => Promise<StateBackendEnv>;
 
@@ -41,7 +42,7 @@ export const STATE_BACKENDS: [string, StateBackendSetup][] = [
           .map((n) => [`${n}.yaml`, yaml(n, [["ttlCleanupInterval", "1s"]])]),
       ),
       keylessEnv: {},
-      wrongEtag: "0000000000000000000000000000dead",
+      wrongEtag: SQLITE_WRONG_ETAG,
       stop: async () => undefined,
     }),
   ],
