@@ -21,7 +21,9 @@ export interface StateBackendEnv {
 }
 
 export const SQLITE_WRONG_ETAG = "0000000000000000000000000000dead";
-export const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"`).toString("base64url");
+export const TABLES_WRONG_ETAG = Buffer.from(`W/"datetime'2001-01-01T00%3A00%3A00.0000000Z'"`).toString(
+  "base64url",
+);
 
 export type StateBackendSetup = (storeNames: string[]) => Promise<StateBackendEnv>;
 
