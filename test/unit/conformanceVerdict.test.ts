@@ -74,6 +74,23 @@ describe("conformance verdict", () => {
     expect(judge([]).ok).toBe(false);
   });
 
+  it("prints progress, labelling the expected failure and the parents it fails as expected", () => {
+    const printed: string[] = [];
+    const v = new ConformanceVerdict(
+      [ETAG],
+      (l) => printed.push(l),
+      3,
+      () => 0,
+    );
+    for (const l of [...run(ETAG.test, "fail", [ETAG.message]), ...failingParents]) v.addLine(l);
+    for (const l of run("TestStateConformance/sqlite/get/deeper", "pass")) v.addLine(l);
+    expect(printed).toEqual([
+      `  FAIL (expected) ${ETAG.test} (0.0s)`,
+      "  FAIL (expected) TestStateConformance/sqlite (0.0s)",
+      "  FAIL (expected) TestStateConformance (0.0s)",
+    ]);
+  });
+
   it("reports a skipped test with its reason", () => {
     const v = judge([ev("run", "T/a"), ev("output", "T/a", "    x.go:1: not here\n"), ev("skip", "T/a")]);
     expect(v.skipped).toEqual([{ test: "T/a", why: "x.go:1: not here" }]);
