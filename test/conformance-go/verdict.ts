@@ -85,11 +85,9 @@ export class ConformanceVerdict {
     const expected: ExpectedFailure[] = [];
     const unexpected: Verdict["unexpected"] = [];
     for (const name of leaves) {
-      const output = this.tests.get(name)!.output.join("");
-      const match = this.expectations.find((x) => x.test === name);
-      if (match && output.includes(match.message) && output.split(ASSERTION_MARK).length === 2)
-        expected.push(match);
-      else unexpected.push({ test: name, output });
+      const match = this.expectedFailureOf(name);
+      if (match) expected.push(match);
+      else unexpected.push({ test: name, output: this.tests.get(name)!.output.join("") });
     }
     // An expectation whose test did not run (filtered out with -test.run) is not missing.
     const missing = this.expectations.filter((x) => this.tests.has(x.test) && !expected.includes(x));
@@ -126,7 +124,16 @@ export class ConformanceVerdict {
   /** Whether this failed test is an expected failure, or failed only because expected ones below it did. */
   private onlyExpectedFailures(name: string): boolean {
     const leaves = this.failedLeaves().filter((n) => n === name || n.startsWith(`${name}/`));
-    return leaves.length > 0 && leaves.every((n) => this.expectations.some((x) => x.test === n));
+    return leaves.length > 0 && leaves.every((n) => this.expectedFailureOf(n) !== undefined);
+  }
+
+  /** The expectation this failed test meets: its name, and its one failed assertion's message. */
+  private expectedFailureOf(name: string): ExpectedFailure | undefined {
+    const match = this.expectations.find((x) => x.test === name);
+    const output = this.tests.get(name)?.output.join("") ?? "";
+    return match && output.includes(match.message) && output.split(ASSERTION_MARK).length === 2
+      ? match
+      : undefined;
   }
 
   /** Failed tests none of whose subtests failed: where the failed assertions are. */

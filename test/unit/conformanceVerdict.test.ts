@@ -89,6 +89,16 @@ describe("conformance verdict", () => {
       "  FAIL (expected) TestStateConformance/sqlite (0.0s)",
       "  FAIL (expected) TestStateConformance (0.0s)",
     ]);
+    const other: string[] = [];
+    const w = new ConformanceVerdict(
+      [ETAG],
+      (l) => other.push(l),
+      3,
+      () => 0,
+    );
+    for (const l of [...run(ETAG.test, "fail", ["mismatch != invalid", ETAG.message]), ...failingParents])
+      w.addLine(l);
+    expect(other[0]).toBe(`  FAIL ${ETAG.test} (0.0s)`);
   });
 
   it("reports a skipped test with its reason", () => {
