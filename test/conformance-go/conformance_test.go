@@ -1,22 +1,27 @@
 // Dapr's own conformance suites (components-contrib tests/conformance, the version daprd 1.18.3 pins),
-// run against keyless's socket through daprd's own pluggable adapters, the code daprd uses to call a
-// pluggable component. scripts/conformance-go.sh starts keyless and its backends, writes the profiles
-// to the file named by KEYLESS_CONFORMANCE_CONFIG, runs this package and judges the result.
+// run against keyless's socket through daprd's own pluggable adapters: daprd's discovery finds the
+// socket by gRPC reflection and registers state.keyless and secretstores.keyless, and each store is
+// created from daprd's registry, as daprd does for a component YAML. scripts/conformance-go.sh starts
+// keyless and its backends, writes the profiles to the file named by KEYLESS_CONFORMANCE_CONFIG, runs
+// this package and judges the result.
 package conformance
 
 import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 
 	"github.com/dapr/components-contrib/secretstores"
 	"github.com/dapr/components-contrib/state"
 	confsecretstores "github.com/dapr/components-contrib/tests/conformance/secretstores"
 	confstate "github.com/dapr/components-contrib/tests/conformance/state"
+	"github.com/dapr/dapr/pkg/components/pluggable"
 	daprsecretstores "github.com/dapr/dapr/pkg/components/secretstores"
 	daprstate "github.com/dapr/dapr/pkg/components/state"
-	"github.com/dapr/kit/logger"
 )
 
 type config struct {
@@ -41,8 +46,12 @@ type secretStoreProfile struct {
 	Properties map[string]string `json:"properties"`
 }
 
-var log = logger.NewLogger("keyless-conformance")
+var discovery struct {
+	once sync.Once
+	err  error
+}
 
+// loadConfig reads the profiles and, once per process, runs daprd's discovery on keyless's socket folder.
 func loadConfig(t *testing.T) config {
 	t.Helper()
 	path := os.Getenv("KEYLESS_CONFORMANCE_CONFIG")
@@ -57,14 +66,28 @@ func loadConfig(t *testing.T) config {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		t.Fatalf("parsing %s: %v", path, err)
 	}
+	discovery.once.Do(func() {
+		if discovery.err = os.Setenv(pluggable.SocketFolderEnvVar, filepath.Dir(c.Socket)); discovery.err == nil {
+			discovery.err = pluggable.Discover(context.Background())
+		}
+	})
+	if discovery.err != nil {
+		t.Fatalf("daprd's pluggable component discovery failed: %v", discovery.err)
+	}
 	return c
+}
+
+// componentName is what daprd registers the socket's services under: the file name without extension.
+func (c config) componentName() string {
+	base := filepath.Base(c.Socket)
+	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
 func TestStateConformance(t *testing.T) {
 	c := loadConfig(t)
 	for _, p := range c.State {
 		t.Run(p.Name, func(t *testing.T) {
-			store := newStateStore(c.Socket, p)
+			store := newStateStore(t, c, p)
 			t.Cleanup(func() { _ = store.Close() })
 			tc, err := confstate.NewTestConfig(p.Name, p.Operations, map[string]any{"badEtag": p.BadEtag})
 			if err != nil {
@@ -79,7 +102,11 @@ func TestSecretStoreConformance(t *testing.T) {
 	c := loadConfig(t)
 	for _, p := range c.SecretStores {
 		t.Run(p.Name, func(t *testing.T) {
-			store := &namedSecretStore{daprsecretstores.NewGRPCSecretStore(log, c.Socket), p.Instance}
+			created, err := daprsecretstores.DefaultRegistry.Create("secretstores."+c.componentName(), "v1", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			store := &namedSecretStore{created, p.Instance}
 			t.Cleanup(func() { _ = store.Close() })
 			confsecretstores.ConformanceTests(t, p.Properties, store, confsecretstores.NewTestConfig(p.Name, nil))
 		})
@@ -95,8 +122,16 @@ type stateAdapter interface {
 	state.Querier
 }
 
-func newStateStore(socket string, p stateProfile) stateAdapter {
-	named := &namedStateStore{daprstate.NewGRPCStateStore(log, socket), p.Instance}
+func newStateStore(t *testing.T, c config, p stateProfile) stateAdapter {
+	created, err := daprstate.DefaultRegistry.Create("state."+c.componentName(), "v1", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapter, ok := created.(stateAdapter)
+	if !ok {
+		t.Fatalf("daprd's state adapter no longer has the methods this harness exposes: %T", created)
+	}
+	named := &namedStateStore{adapter, p.Instance}
 	if p.Bulk == "per-item" {
 		return &perItemBulkStore{named}
 	}
