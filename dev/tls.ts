@@ -26,6 +26,8 @@ const SANS = [
   "DNS:*.table.core.windows.net",
   "DNS:*.queue.core.windows.net",
   "DNS:*.blob.core.windows.net",
+  // Only for the test that routes Entra's instance-discovery host to the Entra ID stand-in.
+  "DNS:login.microsoftonline.com",
 ];
 
 /** @param extraSans more subject alternative names, e.g. ["DNS:standins"] for a compose network. */
