@@ -107,8 +107,10 @@ export function ensureTestTls(dir: string, extraSans: string[] = []): TestTls {
       "-extfile",
       path.join(dir, "server.ext"),
     ]);
+    // Written only after a regeneration: rewriting it on every call let a concurrent test worker read it
+    // half-written, regenerate the CA and break every client that already trusted the previous one.
+    writeFileSync(sansFile, sans.join(","));
   }
-  writeFileSync(sansFile, sans.join(","));
   return {
     dir,
     caFile,

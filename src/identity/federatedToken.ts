@@ -21,41 +21,63 @@ export interface AssertionClaims {
 const PROJECTION_FIX =
   'check that the pod is labelled azure.workload.identity/use: "true" and its service account is annotated with azure.workload.identity/client-id, so the webhook projects the token';
 
+/** What is wrong with the token file, and what to do about it (also shown by keyless doctor). */
+export interface TokenFileProblem {
+  problem: string;
+  fix: string;
+  cause?: unknown;
+}
+
+export type TokenFileState = { token: string; claims: AssertionClaims } | TokenFileProblem;
+
+export async function inspectFederatedToken(file: string, now: () => number): Promise<TokenFileState> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    const denied = code === "EACCES" || code === "EPERM";
+    return {
+      problem:
+        code === "ENOENT"
+          ? "does not exist"
+          : denied
+            ? "cannot be read by keyless (permission denied)"
+            : `cannot be read (${code ?? "error"})`,
+      fix: denied
+        ? "run keyless as a user that may read the projected volume (fsGroup in the pod's securityContext)"
+        : PROJECTION_FIX,
+      cause: e,
+    };
+  }
+  const token = text.trim();
+  if (token === "") return { problem: "is empty", fix: PROJECTION_FIX };
+  const claims = decodeClaims(token);
+  if (!claims) return { problem: "does not hold a JWT", fix: PROJECTION_FIX };
+  if (claims.expiresAt !== undefined && claims.expiresAt * 1000 <= now()) {
+    return {
+      problem: `holds a service account token that expired at ${new Date(claims.expiresAt * 1000).toISOString()}`,
+      fix: "the kubelet rewrites it before it expires: check that the projected token volume is still mounted and the kubelet is healthy, and the node's clock",
+    };
+  }
+  return { token, claims };
+}
+
+/** The current token and its claims; throws IDENTITY_FAILED naming the identity, the file and the fix. */
 export async function readFederatedToken(
   s: WorkloadSettings,
   now: () => number,
 ): Promise<{ token: string; claims: AssertionClaims }> {
-  const who = describeWorkload(s);
-  let text: string;
-  try {
-    text = await readFile(s.tokenFile, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const problem =
-      code === "ENOENT"
-        ? "does not exist"
-        : code === "EACCES" || code === "EPERM"
-          ? "cannot be read by keyless (permission denied)"
-          : `cannot be read (${code ?? "error"})`;
-    const fix =
-      code === "EACCES" || code === "EPERM"
-        ? "run keyless as a user that may read the projected volume (fsGroup in the pod's securityContext)"
-        : PROJECTION_FIX;
-    throw errors.federatedTokenUnusable(who, s.tokenFile, problem, fix, e);
-  }
-  const token = text.trim();
-  if (token === "") throw errors.federatedTokenUnusable(who, s.tokenFile, "is empty", PROJECTION_FIX);
-  const claims = decodeClaims(token);
-  if (!claims) throw errors.federatedTokenUnusable(who, s.tokenFile, "does not hold a JWT", PROJECTION_FIX);
-  if (claims.expiresAt !== undefined && claims.expiresAt * 1000 <= now()) {
+  const state = await inspectFederatedToken(s.tokenFile, now);
+  if ("problem" in state)
     throw errors.federatedTokenUnusable(
-      who,
+      describeWorkload(s),
       s.tokenFile,
-      `holds a service account token that expired at ${new Date(claims.expiresAt * 1000).toISOString()}`,
-      "the kubelet rewrites it before it expires: check that the projected token volume is still mounted and the kubelet is healthy, and the node's clock",
+      state.problem,
+      state.fix,
+      state.cause,
     );
-  }
-  return { token, claims };
+  return state;
 }
 
 export function decodeClaims(token: string): AssertionClaims | undefined {

@@ -45,49 +45,55 @@ export function describeWorkload(
   return `workload identity with client id ${s.clientId} (${s.clientIdFrom}) in tenant ${s.tenantId}`;
 }
 
+/** The first setting that is missing or wrong, and how to provide it (also shown by keyless doctor). */
+export function settingsProblem(
+  spec: Workload,
+  env: NodeJS.ProcessEnv,
+): { problem: string; fix: string } | undefined {
+  if (!(spec.clientId ?? env.AZURE_CLIENT_ID))
+    return {
+      problem: "no client id",
+      fix: "set azureClientId in the component metadata, or annotate the pod's service account with azure.workload.identity/client-id so the webhook sets AZURE_CLIENT_ID",
+    };
+  if (!(spec.tenantId ?? env.AZURE_TENANT_ID))
+    return {
+      problem: "no tenant id",
+      fix: "set azureTenantId in the component metadata, or AZURE_TENANT_ID (the webhook sets it from its configuration)",
+    };
+  if (!env.AZURE_FEDERATED_TOKEN_FILE)
+    return {
+      problem: "AZURE_FEDERATED_TOKEN_FILE is not set",
+      fix: 'label the pod azure.workload.identity/use: "true" so the webhook projects the service account token and sets the variable',
+    };
+  const host = authorityHostOf(env);
+  if (!URL.canParse(host) || new URL(host).protocol !== "https:")
+    return {
+      problem: `AZURE_AUTHORITY_HOST ${JSON.stringify(host)} is not an https URL`,
+      fix: `set it to ${DEFAULT_AUTHORITY}/ (or your cloud's authority), or leave it unset`,
+    };
+  return undefined;
+}
+
+const authorityHostOf = (env: NodeJS.ProcessEnv) =>
+  (env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY).replace(/\/+$/, "");
+
 export function workloadSettings(spec: Workload, env: NodeJS.ProcessEnv): WorkloadSettings | KeylessError {
   const clientId = spec.clientId ?? env.AZURE_CLIENT_ID;
-  const tenantId = spec.tenantId ?? env.AZURE_TENANT_ID;
-  const tokenFile = env.AZURE_FEDERATED_TOKEN_FILE;
-  const authorityHost = (env.AZURE_AUTHORITY_HOST || DEFAULT_AUTHORITY).replace(/\/+$/, "");
-  const who = `workload identity${clientId ? ` with client id ${clientId}` : ""}`;
-  if (!clientId)
+  const wrong = settingsProblem(spec, env);
+  if (wrong)
     return errors.workloadIdentityNotConfigured(
-      who,
-      "no client id",
-      "set azureClientId in the component metadata, or annotate the pod's service account with azure.workload.identity/client-id so the webhook sets AZURE_CLIENT_ID",
+      `workload identity${clientId ? ` with client id ${clientId}` : ""}`,
+      wrong.problem,
+      wrong.fix,
     );
-  if (!tenantId)
-    return errors.workloadIdentityNotConfigured(
-      who,
-      "no tenant id",
-      "set azureTenantId in the component metadata, or AZURE_TENANT_ID (the webhook sets it from its configuration)",
-    );
-  if (!tokenFile)
-    return errors.workloadIdentityNotConfigured(
-      who,
-      "AZURE_FEDERATED_TOKEN_FILE is not set",
-      'label the pod azure.workload.identity/use: "true" so the webhook projects the service account token and sets the variable',
-    );
-  let host: URL;
-  try {
-    host = new URL(authorityHost);
-  } catch {
-    host = new URL("invalid:");
-  }
-  if (host.protocol !== "https:")
-    return errors.workloadIdentityNotConfigured(
-      who,
-      `AZURE_AUTHORITY_HOST ${JSON.stringify(authorityHost)} is not an https URL`,
-      `set it to ${DEFAULT_AUTHORITY}/ (or your cloud's authority), or leave it unset`,
-    );
+  const authorityHost = authorityHostOf(env);
   return {
-    clientId,
-    tenantId,
-    tokenFile,
+    clientId: clientId!,
+    tenantId: (spec.tenantId ?? env.AZURE_TENANT_ID)!,
+    tokenFile: env.AZURE_FEDERATED_TOKEN_FILE!,
     authorityHost,
     clientIdFrom: spec.clientId ? "azureClientId" : "AZURE_CLIENT_ID",
     tenantIdFrom: spec.tenantId ? "azureTenantId" : "AZURE_TENANT_ID",
-    disableInstanceDiscovery: !ENTRA_HOSTS.has(host.hostname.toLowerCase()),
+    disableInstanceDiscovery: !ENTRA_HOSTS.has(new URL(authorityHost).hostname.toLowerCase()),
   };
 }
