@@ -72,6 +72,7 @@ describe("keyless doctor with workload identity", () => {
     kv("wi-healthy");
     kv("wi-stranger", { azureClientId: world.app("stranger").clientId });
     kv("wi-unknown-client", { azureClientId: randomUUID() });
+    kv("wi-wrong-tenant", { azureTenantId: randomUUID() });
   });
   afterAll(async () => {
     await world?.close();
@@ -94,13 +95,15 @@ describe("keyless doctor with workload identity", () => {
     });
   });
 
-  it("fails a missing federated credential and an unknown client id with their fixes", async () => {
+  it("fails a missing federated credential, an unknown client id and a wrong tenant with their fixes", async () => {
     const r = await doctor();
     expect(r.ok).toBe(false);
     const stranger = checks(r, "wi-stranger").find((k) => k.status === "fail")!;
     expect(stranger.detail).toMatch(/AADSTS70021.*az identity federated-credential create/);
     const unknown = checks(r, "wi-unknown-client").find((k) => k.status === "fail")!;
     expect(unknown.detail).toMatch(/AADSTS700016.*check azureClientId/);
+    const tenant = checks(r, "wi-wrong-tenant").find((k) => k.status === "fail")!;
+    expect(tenant.detail).toMatch(/does not know tenant [0-9a-f-]{36}.*check azureTenantId/);
   });
 
   it("fails a missing or expired token file before asking Entra", async () => {
