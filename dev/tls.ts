@@ -26,6 +26,8 @@ const SANS = [
   "DNS:*.table.core.windows.net",
   "DNS:*.queue.core.windows.net",
   "DNS:*.blob.core.windows.net",
+  // Only for the test that routes Entra's instance-discovery host to the Entra ID stand-in.
+  "DNS:login.microsoftonline.com",
 ];
 
 /** @param extraSans more subject alternative names, e.g. ["DNS:standins"] for a compose network. */
@@ -105,8 +107,10 @@ export function ensureTestTls(dir: string, extraSans: string[] = []): TestTls {
       "-extfile",
       path.join(dir, "server.ext"),
     ]);
+    // Written only after a regeneration: rewriting it on every call let a concurrent test worker read it
+    // half-written, regenerate the CA and break every client that already trusted the previous one.
+    writeFileSync(sansFile, sans.join(","));
   }
-  writeFileSync(sansFile, sans.join(","));
   return {
     dir,
     caFile,

@@ -20,6 +20,7 @@ import type { SecretStore } from "../secrets/store.js";
 import { openTablesBackend } from "../state/backends/tables.js";
 import { loadComponents, type ComponentDoc } from "./loadComponents.js";
 import type { Check, ComponentReport, DoctorReport } from "./report.js";
+import { addWorkloadIdentityCheck } from "./workloadIdentityCheck.js";
 
 const ENV_NAMES = [
   "IDENTITY_ENDPOINT",
@@ -28,6 +29,7 @@ const ENV_NAMES = [
   "AZURE_CLIENT_ID",
   "AZURE_TENANT_ID",
   "AZURE_FEDERATED_TOKEN_FILE",
+  "AZURE_AUTHORITY_HOST",
   "AZURE_POD_IDENTITY_AUTHORITY_HOST",
   "DAPR_COMPONENTS_SOCKETS_FOLDER",
   "NODE_EXTRA_CA_CERTS",
@@ -53,6 +55,7 @@ function fixForIdentity(code: string, spec: IdentitySpec): string {
   if (code === "IDENTITY_UNREACHABLE") {
     return "managed identity is not available to keyless: enable it for the app (IDENTITY_ENDPOINT/IDENTITY_HEADER or IMDS must be reachable); on a laptop use azureCredential: cli";
   }
+  if (spec.kind === "workload") return "the detail ends with the fix; see also the workload identity check";
   return "see the detail; run with KEYLESS_TRACE=all for more";
 }
 
@@ -200,6 +203,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       report.identity = describeIdentity(spec);
     for (const kind of md.sources) {
       if (kind === "keyvault") {
+        await addWorkloadIdentityCheck(report, spec, opts.env);
         const token = await tokenCheck(spec, KEY_VAULT_SCOPE);
         report.checks.push(token);
         if (token.status !== "ok") continue;
@@ -293,6 +297,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     if (!md.connectionString && !md.accountKey) {
       const spec = identityFromMetadata(md);
       report.identity = describeIdentity(spec);
+      await addWorkloadIdentityCheck(report, spec, opts.env);
       const token = await tokenCheck(spec, STORAGE_SCOPE);
       report.checks.push(token);
       if (token.status !== "ok") return;

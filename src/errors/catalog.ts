@@ -125,6 +125,21 @@ export const errors = {
       `state instance ${quote(instance)}: the ${backend} backend failed during ${op}${describeCause(cause)}`,
       { cause },
     ),
+  // Workload identity (AKS): its settings, the projected token file, and Microsoft Entra ID's refusals.
+  workloadIdentityNotConfigured: (who: string, missing: string, fix: string) =>
+    new KeylessError("IDENTITY_FAILED", `${who}: ${missing}; ${fix}`),
+  federatedTokenUnusable: (who: string, file: string, problem: string, fix: string, cause?: unknown) =>
+    new KeylessError("IDENTITY_FAILED", `${who}: the federated token file ${file} ${problem}; ${fix}`, {
+      cause,
+    }),
+  entraRefused: (
+    who: string,
+    scope: string,
+    code: "IDENTITY_UNKNOWN" | "IDENTITY_FAILED",
+    problem: string,
+    fix: string,
+    cause?: unknown,
+  ) => new KeylessError(code, `token for ${scope} via ${who}: ${problem}; ${fix}`, { cause }),
   internal: (op: string) =>
     new KeylessError(
       "INTERNAL",

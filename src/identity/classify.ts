@@ -4,7 +4,7 @@
  * errno found on the error or its causes, not by searching message text; the raw message (which can
  * echo request details) is never passed on.
  */
-import { KeylessError } from "../errors/keylessError.js";
+import { isKeylessError, KeylessError } from "../errors/keylessError.js";
 import { describeIdentity, type IdentitySpec } from "./identitySpec.js";
 
 const NETWORK_CODES = new Set([
@@ -54,6 +54,8 @@ function facts(e: unknown): Facts {
 }
 
 export function classifyTokenError(spec: IdentitySpec, scope: string, e: unknown): KeylessError {
+  // Credentials that classify their own failures (workload identity) pass them on as they are.
+  if (isKeylessError(e)) return e;
   const who = describeIdentity(spec);
   const f = facts(e);
   const name = (e as { name?: string })?.name ?? "";
