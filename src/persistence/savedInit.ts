@@ -1,10 +1,12 @@
 /**
  * Saves each instance's non-secret Init metadata, because daprd never re-sends Init after keyless
- * restarts (pluggable-components spec 1.3). Keys listed as secret by the component kind are left out
- * and recorded by name, so a restore can say exactly what is missing.
+ * restarts (pluggable-components spec 1.3). Only fields the component type declares and that are not
+ * credentials are written; credential keys are recorded by name, so a restore can say exactly what is
+ * missing, and unknown keys (accepted with allowUnknownMetadata, ignored by the component) are dropped.
  */
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import type { MetadataDeclaration } from "../metadata/declaration.js";
 import { fileSafeName } from "./fileSafeName.js";
 
 export interface SavedInit {
@@ -27,14 +29,13 @@ export class SavedInitStore {
     category: string,
     instance: string,
     props: Record<string, string>,
-    secretKeys: readonly string[],
+    declaration: MetadataDeclaration,
   ) {
-    const secret = new Set(secretKeys.map((k) => k.toLowerCase()));
     const properties: Record<string, string> = {};
     const omittedKeys: string[] = [];
     for (const [k, v] of Object.entries(props)) {
-      if (secret.has(k.toLowerCase())) omittedKeys.push(k);
-      else properties[k] = v;
+      if (declaration.isCredential(k)) omittedKeys.push(k);
+      else if (declaration.mayPersist(k)) properties[k] = v;
     }
     const doc: SavedInit = {
       version: 1,

@@ -69,7 +69,7 @@ export class InstanceRegistry {
   async init<T>(kind: ComponentKind<T>, instance: string, props: Record<string, string>): Promise<void> {
     const impl = await kind.build(props, this.buildContext(kind as ComponentKind<unknown>, instance));
     try {
-      await this.saved.save(kind.category, instance, props, kind.secretKeys);
+      await this.saved.save(kind.category, instance, props, kind.metadata);
     } catch (e) {
       // Serving matters more than surviving our own restart; say so and carry on.
       this.log.warn(
@@ -78,9 +78,9 @@ export class InstanceRegistry {
       );
     }
     this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
-    // Only allow-listed metadata values are shown; credentials and unknown keys appear as [redacted].
+    // Only values of fields declared loggable are shown; credentials and unknown keys appear as [redacted].
     this.log.info(
-      { instance, category: kind.category, metadata: redactMetadata(props) },
+      { instance, category: kind.category, metadata: redactMetadata(props, kind.metadata) },
       "instance initialised",
     );
   }

@@ -3,7 +3,7 @@ import path from "node:path";
 import { errors } from "../errors/catalog.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { describeIdentity, identityFromMetadata } from "../identity/identitySpec.js";
-import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
+import { parseStateMetadata, stateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
 import { openSqliteBackend } from "./backends/sqlite.js";
@@ -16,7 +16,7 @@ const STORAGE_SCOPE = "https://storage.azure.com/.default";
 export const stateKind: ComponentKind<StateStore> = {
   category: "state",
   features: STATE_FEATURES,
-  secretKeys: STATE_SECRET_KEYS,
+  metadata: stateMetadata,
   async build(props, ctx) {
     const md = requireValidMetadata("state.keyless", parseStateMetadata(props), ctx);
     const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);

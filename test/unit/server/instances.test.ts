@@ -4,18 +4,19 @@ import { makeTmpDir } from "../../helpers/tmp.js";
 import path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
 import { testRegistry } from "../../helpers/contexts.js";
+import { stateMetadata } from "../../../src/metadata/stateMetadata.js";
 
 interface Fake {
   props: Record<string, string>;
   closed: boolean;
 }
 
-function fakeKind(secretKeys: string[] = []) {
+function fakeKind() {
   const built: Fake[] = [];
   const kind: ComponentKind<Fake> = {
     category: "state",
     features: ["ETAG"],
-    secretKeys,
+    metadata: stateMetadata,
     async build(props) {
       await new Promise((r) => setTimeout(r, 5));
       const f = { props, closed: false };
@@ -57,7 +58,7 @@ describe("InstanceRegistry", () => {
   });
 
   it("never writes credential keys to disk and refuses to restore without them", async () => {
-    const { kind } = fakeKind(["connectionString"]);
+    const { kind } = fakeKind();
     await registry().init(kind, "b", { connectionString: "AccountKey=canary-secret", tableName: "t" });
     const dir = path.join(tmp.dir, "instances");
     const text = readdirSync(dir)

@@ -1,0 +1,51 @@
+/**
+ * What keyless keeps on the local disk, seen through a real daprd: only declared, non-credential metadata
+ * is saved, and everything keyless creates is private to its user whatever the umask.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { componentYaml } from "../helpers/componentYaml.js";
+import { stateApi } from "../helpers/http.js";
+import { startStack, type Stack } from "./fixture.js";
+
+const CANARIES = {
+  azureClientSecret: "canary-client-secret-5d1f",
+  password: "canary-password-77aa",
+  apiKey: "canary-api-key-0c3e",
+};
+
+describe("local data through daprd", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      tag: "ld",
+      components: [],
+      extra: {
+        "lenient.yaml": componentYaml("lenient", "state.keyless", {
+          allowUnknownMetadata: "true",
+          ttlCleanupInterval: "30s",
+          ...CANARIES,
+        }),
+      },
+    });
+  });
+  afterAll(async () => stack?.stop());
+
+  it("never writes unknown metadata (allowUnknownMetadata) to disk, nor logs its values", async () => {
+    const api = stateApi(stack.daprd.http, "lenient");
+    expect((await api.save([{ key: "k", value: "v" }])).status).toBe(204);
+    const dir = path.join(stack.dataDir, "instances");
+    const saved = readdirSync(dir).map((f) => readFileSync(path.join(dir, f), "utf8"));
+    const doc = JSON.parse(saved.find((t) => t.includes('"lenient"'))!) as {
+      properties: Record<string, string>;
+    };
+    expect(doc.properties).toEqual({ allowUnknownMetadata: "true", ttlCleanupInterval: "30s" });
+    const everything = saved.join("\n") + stack.keyless.lines.join("\n");
+    for (const [key, canary] of Object.entries(CANARIES)) {
+      expect(everything).not.toContain(canary);
+      expect(saved.join("\n")).not.toContain(key);
+    }
+  });
+});
