@@ -44,6 +44,10 @@ const COMPONENT_TYPE = { state: "state.keyless", secretstores: "secretstores.key
 export class InstanceRegistry {
   private readonly entries = new Map<string, Entry<unknown>>();
   private readonly restoring = new Map<string, Promise<Entry<unknown>>>();
+  /** Inits are numbered on arrival; `applied` holds the number of the one in effect per instance. */
+  private initSeq = 0;
+  private readonly applied = new Map<string, number>();
+  private readonly applying = new Map<string, Promise<void>>();
   private readonly log: Logger;
 
   constructor(
@@ -65,24 +69,51 @@ export class InstanceRegistry {
     };
   }
 
-  /** Builds the instance from Init metadata, saves the non-secret part, and makes it current. */
+  /**
+   * Builds the instance from Init metadata, saves the non-secret part, and makes it current. Concurrent
+   * Inits of one instance build in parallel but take effect one at a time in arrival order: the last Init
+   * to arrive wins both in memory and on disk, and an older one finishing later is closed unused.
+   */
   async init<T>(kind: ComponentKind<T>, instance: string, props: Record<string, string>): Promise<void> {
+    const key = `${kind.category}/${instance}`;
+    const seq = ++this.initSeq;
     const impl = await kind.build(props, this.buildContext(kind as ComponentKind<unknown>, instance));
-    try {
-      await this.saved.save(kind.category, instance, props, kind.metadata);
-    } catch (e) {
-      // Serving matters more than surviving our own restart; say so and carry on.
-      this.log.warn(
-        { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
-        "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
+    await this.serially(key, async () => {
+      if ((this.applied.get(key) ?? 0) > seq) {
+        this.log.debug({ instance }, "a later Init of this instance already took effect; dropping this one");
+        await kind.close(impl);
+        return;
+      }
+      this.applied.set(key, seq);
+      try {
+        await this.saved.save(kind.category, instance, props, kind.metadata);
+      } catch (e) {
+        // Serving matters more than surviving our own restart; say so and carry on.
+        this.log.warn(
+          { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+          "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
+        );
+      }
+      this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
+      // Only values of fields declared loggable are shown; credentials and unknown keys appear as [redacted].
+      this.log.info(
+        { instance, category: kind.category, metadata: redactMetadata(props, kind.metadata) },
+        "instance initialised",
       );
+    });
+  }
+
+  /** Runs `step` after every earlier step for the same key has finished. */
+  private async serially(key: string, step: () => Promise<void>): Promise<void> {
+    const previous = this.applying.get(key) ?? Promise.resolve();
+    const current = previous.then(step);
+    const settled = current.catch(() => undefined);
+    this.applying.set(key, settled);
+    try {
+      await current;
+    } finally {
+      if (this.applying.get(key) === settled) this.applying.delete(key);
     }
-    this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
-    // Only values of fields declared loggable are shown; credentials and unknown keys appear as [redacted].
-    this.log.info(
-      { instance, category: kind.category, metadata: redactMetadata(props, kind.metadata) },
-      "instance initialised",
-    );
   }
 
   /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */
