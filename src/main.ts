@@ -9,6 +9,7 @@ import { runDoctor } from "./doctor/doctor.js";
 import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory } from "./observability/logger.js";
+import { preparePrivateDataDir } from "./persistence/privateFs.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
 import { startServer } from "./server/server.js";
@@ -47,6 +48,7 @@ async function serve(): Promise<void> {
     process.exitCode = 2;
     return;
   }
+  preparePrivateDataDir(cfg.dataDir, log);
   const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {
     dataDir: cfg.dataDir,
     baseDir: process.cwd(),

@@ -3,7 +3,7 @@
  * is saved, and everything keyless creates is private to its user whatever the umask.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { stateApi } from "../helpers/http.js";
@@ -29,6 +29,8 @@ describe("local data through daprd", () => {
           ...CANARIES,
         }),
       },
+      // The usual umask of a login shell: without explicit modes, files would come out 0644.
+      keylessUmask: "022",
     });
   });
   afterAll(async () => stack?.stop());
@@ -47,5 +49,27 @@ describe("local data through daprd", () => {
       expect(everything).not.toContain(canary);
       expect(saved.join("\n")).not.toContain(key);
     }
+  });
+
+  it("keeps the data folder 0700 and every file in it 0600 (SQLite -wal and -shm included) under umask 022", async () => {
+    const api = stateApi(stack.daprd.http, "lenient");
+    expect((await api.save([{ key: "private", value: "v" }])).status).toBe(204);
+    const modes: Record<string, string> = {};
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        modes[path.relative(stack.dataDir, p)] = (statSync(p).mode & 0o777).toString(8);
+        if (e.isDirectory()) walk(p);
+      }
+    };
+    modes["."] = (statSync(stack.dataDir).mode & 0o777).toString(8);
+    walk(stack.dataDir);
+    expect(Object.keys(modes)).toEqual(
+      expect.arrayContaining(["state/lenient.db", "state/lenient.db-wal", "state/lenient.db-shm"]),
+    );
+    const open = Object.entries(modes).filter(([p, m]) =>
+      p === "." || statSync(path.join(stack.dataDir, p)).isDirectory() ? m !== "700" : m !== "600",
+    );
+    expect(open).toEqual([]);
   });
 });
