@@ -91,6 +91,7 @@ async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMe
         ...(md.secretsMountPath && { mountPath: path.resolve(ctx.baseDir, md.secretsMountPath) }),
         ...(manifest && { manifest }),
         env: ctx.env,
+        log: ctx.log,
         resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
           const ref = parseKeyVaultSecretUrl(keyVaultUrl);
           if (!ref) {

@@ -3,10 +3,11 @@
  * is saved, and everything keyless creates is private to its user whatever the umask.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { componentYaml } from "../helpers/componentYaml.js";
-import { stateApi } from "../helpers/http.js";
+import { call, stateApi } from "../helpers/http.js";
+import { makeTmpDir } from "../helpers/tmp.js";
 import { startStack, type Stack } from "./fixture.js";
 
 const CANARIES = {
@@ -15,10 +16,26 @@ const CANARIES = {
   apiKey: "canary-api-key-0c3e",
 };
 
+/** A secrets volume as Kubernetes and Container Apps lay it out, plus links that try to leave it. */
+function makeVolume(root: string): string {
+  const vol = path.join(root, "volume");
+  const stamp = path.join(vol, "..2026_01_01_00_00_00.000000001");
+  mkdirSync(stamp, { recursive: true });
+  writeFileSync(path.join(stamp, "db-password"), "inside-value");
+  symlinkSync("..2026_01_01_00_00_00.000000001", path.join(vol, "..data"));
+  symlinkSync("..data/db-password", path.join(vol, "db-password"));
+  writeFileSync(path.join(root, "neighbour"), "canary-neighbour-91b2");
+  symlinkSync("/etc/passwd", path.join(vol, "passwd"));
+  symlinkSync("../neighbour", path.join(vol, "neighbour"));
+  return vol;
+}
+
 describe("local data through daprd", () => {
   let stack: Stack;
+  const volumeRoot = makeTmpDir("vol");
 
   beforeAll(async () => {
+    const volume = makeVolume(volumeRoot.dir);
     stack = await startStack({
       tag: "ld",
       components: [],
@@ -28,12 +45,17 @@ describe("local data through daprd", () => {
           ttlCleanupInterval: "30s",
           ...CANARIES,
         }),
+        "volume.yaml": componentYaml("volume", "secretstores.keyless", { secretsMountPath: volume }),
       },
       // The usual umask of a login shell: without explicit modes, files would come out 0644.
       keylessUmask: "022",
+      keylessEnv: { KEYLESS_TRACE: "secretstores" },
     });
   });
-  afterAll(async () => stack?.stop());
+  afterAll(async () => {
+    await stack?.stop();
+    volumeRoot.cleanup();
+  });
 
   it("never writes unknown metadata (allowUnknownMetadata) to disk, nor logs its values", async () => {
     const api = stateApi(stack.daprd.http, "lenient");
@@ -71,5 +93,23 @@ describe("local data through daprd", () => {
       p === "." || statSync(path.join(stack.dataDir, p)).isDirectory() ? m !== "700" : m !== "600",
     );
     expect(open).toEqual([]);
+  });
+
+  it("serves secrets volume links that stay inside the volume, and refuses links out of it", async () => {
+    const secrets = `${stack.daprd.http}/v1.0/secrets/volume`;
+    const inside = await call("GET", `${secrets}/db-password`);
+    expect(inside.status).toBe(200);
+    expect(inside.json).toEqual({ "db-password": "inside-value" });
+    for (const name of ["passwd", "neighbour"]) {
+      const r = await call("GET", `${secrets}/${name}`);
+      expect(r.status).toBe(500);
+      expect(JSON.stringify(r.json)).toContain("not found");
+    }
+    const bulk = await call("GET", `${secrets}/bulk`);
+    expect(bulk.status).toBe(200);
+    expect(bulk.json).toEqual({ "db-password": { "db-password": "inside-value" } });
+    const log = stack.keyless.lines.join("\n");
+    expect(log).not.toContain("canary-neighbour-91b2");
+    expect(log).toMatch(/"entry":"passwd".*link points outside the volume/);
   });
 });
