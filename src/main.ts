@@ -13,7 +13,7 @@ import { preparePrivateDataDir } from "./persistence/privateFs.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
 import { startServer } from "./server/server.js";
-import { socketPath, SocketError } from "./server/socket.js";
+import { readSocketAccess, socketPath, SocketError, type SocketAccess } from "./server/socket.js";
 import path from "node:path";
 
 const USAGE = `usage: keyless [serve|doctor|dev|help]
@@ -31,6 +31,8 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
 environment:
   DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
   KEYLESS_COMPONENT_NAME          socket file name without .sock (default keyless)
+  KEYLESS_SOCKET_MODE             octal mode of the socket (default 0666); e.g. 0660 with KEYLESS_SOCKET_GROUP
+  KEYLESS_SOCKET_GROUP            group name or gid given to the socket (keyless's user must belong to it)
   KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
   KEYLESS_LOG_LEVEL               info (default), debug, warn, error
   KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
@@ -41,8 +43,10 @@ async function serve(): Promise<void> {
   const loggers = createLoggerFactory({ level: cfg.logLevel, trace: cfg.trace });
   const log = loggers.forArea("main");
   let socket: string;
+  let access: SocketAccess;
   try {
     socket = socketPath(process.env, cfg.componentName);
+    access = readSocketAccess(process.env);
   } catch (e) {
     log.fatal((e as Error).message);
     process.exitCode = 2;
@@ -59,7 +63,7 @@ async function serve(): Promise<void> {
   });
   let running;
   try {
-    running = await startServer({ socket, registry, loggers });
+    running = await startServer({ socket, registry, loggers, access });
   } catch (e) {
     log.fatal(
       { socket },

@@ -8,7 +8,13 @@ import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
 import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
-import { openSocketPermissions, prepareSocket, removeSocket } from "./socket.js";
+import {
+  applySocketAccess,
+  DEFAULT_SOCKET_MODE,
+  prepareSocket,
+  removeSocket,
+  type SocketAccess,
+} from "./socket.js";
 import { registerStateStore, STATE_SERVICES } from "./stateService.js";
 import { createStatusEncoder } from "./toStatus.js";
 
@@ -22,6 +28,8 @@ export interface StartOptions {
   socket: string;
   registry: InstanceRegistry;
   loggers: LoggerFactory;
+  /** Mode and group of the socket file (default 0666, keyless's group). */
+  access?: SocketAccess;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -41,8 +49,23 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       err ? reject(err) : resolve(),
     ),
   );
-  await openSocketPermissions(opts.socket);
-  log.info({ socket: opts.socket, services: [...SECRET_SERVICES, ...STATE_SERVICES] }, "keyless is serving");
+  const access = opts.access ?? { mode: DEFAULT_SOCKET_MODE };
+  try {
+    await applySocketAccess(opts.socket, access);
+  } catch (e) {
+    server.forceShutdown();
+    await removeSocket(opts.socket);
+    throw e;
+  }
+  log.info(
+    {
+      socket: opts.socket,
+      mode: access.mode.toString(8),
+      gid: access.gid,
+      services: [...SECRET_SERVICES, ...STATE_SERVICES],
+    },
+    "keyless is serving",
+  );
 
   let stopping: Promise<void> | undefined;
   return {
