@@ -2,10 +2,11 @@
  * Assembles the gRPC server: both component services, reflection listing exactly the served services
  * (daprd discovers with reflection v1alpha; v1 is served too), bound to the Unix socket.
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
+import { listenLabelled } from "./listener.js";
 import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
 import {
@@ -44,16 +45,18 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${opts.socket}`, ServerCredentials.createInsecure(), (err) =>
-      err ? reject(err) : resolve(),
-    ),
-  );
   const access = opts.access ?? { mode: DEFAULT_SOCKET_MODE };
+  const listener = await listenLabelled(
+    server,
+    opts.socket,
+    { closed: (peer) => opts.registry.connectionClosed(peer) },
+    access.mode,
+  );
   try {
     await applySocketAccess(opts.socket, access);
   } catch (e) {
     server.forceShutdown();
+    await listener.close();
     await removeSocket(opts.socket);
     throw e;
   }
@@ -72,6 +75,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
     socket: opts.socket,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
+        const closing = listener.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             log.warn({ graceMs }, "in-flight calls did not finish in time; closing connections");
@@ -83,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
             resolve();
           });
         });
+        await closing;
         await opts.registry.closeAll();
         await removeSocket(opts.socket);
         log.info({ socket: opts.socket }, "keyless stopped");

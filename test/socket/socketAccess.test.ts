@@ -9,6 +9,7 @@ import path from "node:path";
 import { startKeyless, type KeylessProcess } from "../helpers/keyless.js";
 import { KEYLESS_MAIN } from "../helpers/paths.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { waitFor } from "../helpers/wait.js";
 
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -43,7 +44,11 @@ describe("socket access settings", () => {
     tmp.cleanup();
   });
 
-  it("gives the socket the configured mode and group", () => {
+  it("gives the socket the configured mode and group", async () => {
+    await waitFor(
+      "keyless to report serving",
+      () => keyless.lines.some((l) => l.includes("keyless is serving")) || undefined,
+    );
     const st = statSync(keyless.socket);
     expect((st.mode & 0o777).toString(8)).toBe("660");
     expect(st.gid).toBe(asRoot ? NOBODY : process.getgid!());
