@@ -24,7 +24,7 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
           check every keyless component in the YAMLs (Dapr or Container Apps schema): the identity each
           uses, whether it gets a token, whether its vault or table is reachable and usable, and whether
           every secretKeyRef into a keyless secret store resolves; prints the fix for each failure.
-          Exits 1 when a check fails. Default --components: ./components
+          Exits 1 when a check fails or when no keyless component was found. Default --components: ./components
   dev     the local loop from a built checkout: stand-ins, Azurite, keyless, daprd and the sample
           (what scripts/run.sh runs after installing and building)
 

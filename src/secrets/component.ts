@@ -65,7 +65,12 @@ function keyVault(vaultUrl: string, spec: IdentitySpec, md: SecretMetadata, ctx:
   );
 }
 
-async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMetadata, ctx: BuildContext) {
+/** One source of the chain, as `serve` builds it (also used by `keyless doctor`). */
+export async function buildSource(
+  kind: SecretMetadata["sources"][number],
+  md: SecretMetadata,
+  ctx: BuildContext,
+) {
   switch (kind) {
     case "file":
       return createFileSource({

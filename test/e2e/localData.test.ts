@@ -112,4 +112,12 @@ describe("local data through daprd", () => {
     expect(log).not.toContain("canary-neighbour-91b2");
     expect(log).toMatch(/"entry":"passwd".*link points outside the volume/);
   });
+
+  it("reports a bad maxresults on BulkGet as a bad maxresults, not as a bad secret name", async () => {
+    const r = await call("GET", `${stack.daprd.http}/v1.0/secrets/volume/bulk?metadata.maxresults=lots`);
+    expect(r.status).toBe(500);
+    const text = JSON.stringify(r.json);
+    expect(text).toContain("BulkGet metadata maxresults must be a positive integer");
+    expect(text).not.toContain("invalid secret name");
+  });
 });
