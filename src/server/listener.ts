@@ -13,7 +13,7 @@ export interface ConnectionHooks {
 }
 
 export interface Listener {
-  /** Stops accepting new connections (grpc-js's shutdown closes the open ones). */
+  /** Stops accepting new connections (grpc-js's shutdown closes the open ones); does not wait for them. */
   close(): Promise<void>;
 }
 
@@ -49,5 +49,11 @@ export async function listenLabelled(
       process.umask(umask);
     }
   });
-  return { close: () => new Promise<void>((done) => listener.close(() => done())) };
+  // Stop accepting at once; the open connections are closed by grpc-js's shutdown, and waiting for them
+  // here could hold a stop forever on a client that never goes away.
+  return {
+    close: async () => {
+      listener.close();
+    },
+  };
 }
