@@ -225,7 +225,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       return {
         name: `token for ${scope.replace("/.default", "")}`,
         status: "fail",
-        detail: isKeylessError(e) ? e.message : String(e),
+        // Only our own messages are shown; a foreign error's text may echo request details.
+        detail: isKeylessError(e)
+          ? e.message
+          : `getting a token for ${describeIdentity(spec)} failed unexpectedly (${e instanceof Error ? e.name : "error"})`,
         fix: fixForIdentity(code, spec),
       };
     }
@@ -290,6 +293,18 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         });
       } else if (kind === "containerapp") {
         const mount = md.secretsMountPath ? path.resolve(opts.baseDir, md.secretsMountPath) : undefined;
+        try {
+          // Built as serve builds it: an unreadable manifest fails here as it would fail Init.
+          await buildSource("containerapp", md, ctx(c.name));
+        } catch (e) {
+          report.checks.push({
+            name: "containerapp source",
+            status: "fail",
+            detail: isKeylessError(e) ? e.message : "building the source failed unexpectedly",
+            fix: "fix containerAppManifest (relative paths resolve against keyless's working directory)",
+          });
+          continue;
+        }
         report.checks.push(
           mount && !existsSync(mount)
             ? {

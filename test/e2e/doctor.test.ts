@@ -73,6 +73,9 @@ describe("keyless doctor", () => {
         azureClientId: good.clientId,
         requestTimeout: "2s",
       }),
+      "aca-no-manifest.yaml": component("aca-no-manifest", "secretstores.keyless", {
+        containerAppManifest: "no-such-app.yaml",
+      }),
       "table-to-create.yaml": component("table-to-create", "state.keyless", {
         backend: "tables",
         tableEndpoint: azurite.tableUrl,
@@ -193,5 +196,14 @@ describe("keyless doctor", () => {
       expect(r.stdout).toContain("nothing was checked");
       expect(r.stdout).not.toContain("all checks passed");
     }
+  });
+
+  it("builds the containerapp source as serve does, so an unreadable manifest fails", async () => {
+    const report = JSON.parse((await run("--json")).stdout) as DoctorReport;
+    const check = report.components
+      .find((c) => c.component === "aca-no-manifest")!
+      .checks.find((k) => k.name === "containerapp source")!;
+    expect(check.status).toBe("fail");
+    expect(check.detail).toMatch(/cannot read the app manifest .*no-such-app\.yaml \(ENOENT\)/);
   });
 });
