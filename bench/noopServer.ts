@@ -5,7 +5,7 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { ServiceDefinition } from "@grpc/proto-loader";
 import { loadComponentDefinition } from "../src/server/protos.js";
-import { prepareSocket, openSocketPermissions } from "../src/server/socket.js";
+import { applySocketAccess, DEFAULT_SOCKET_MODE, prepareSocket } from "../src/server/socket.js";
 
 const socket = process.argv[2];
 if (!socket) throw new Error("usage: noopServer <socket path>");
@@ -23,7 +23,7 @@ server.addService(pkg["dapr.proto.components.v1.SecretStore"] as ServiceDefiniti
 await prepareSocket(socket);
 server.bindAsync(`unix:${socket}`, ServerCredentials.createInsecure(), async (err) => {
   if (err) throw err;
-  await openSocketPermissions(socket);
+  await applySocketAccess(socket, { mode: DEFAULT_SOCKET_MODE });
   process.stdout.write("ready\n");
 });
 process.once("SIGTERM", () => server.tryShutdown(() => process.exit(0)));

@@ -9,10 +9,11 @@ import { runDoctor } from "./doctor/doctor.js";
 import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory } from "./observability/logger.js";
+import { preparePrivateDataDir } from "./persistence/privateFs.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
 import { startServer } from "./server/server.js";
-import { socketPath, SocketError } from "./server/socket.js";
+import { readSocketAccess, socketPath, SocketError, type SocketAccess } from "./server/socket.js";
 import path from "node:path";
 
 const USAGE = `usage: keyless [serve|doctor|dev|help]
@@ -23,13 +24,15 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
           check every keyless component in the YAMLs (Dapr or Container Apps schema): the identity each
           uses, whether it gets a token, whether its vault or table is reachable and usable, and whether
           every secretKeyRef into a keyless secret store resolves; prints the fix for each failure.
-          Exits 1 when a check fails. Default --components: ./components
+          Exits 1 when a check fails or when no keyless component was found. Default --components: ./components
   dev     the local loop from a built checkout: stand-ins, Azurite, keyless, daprd and the sample
           (what scripts/run.sh runs after installing and building)
 
 environment:
   DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
   KEYLESS_COMPONENT_NAME          socket file name without .sock (default keyless)
+  KEYLESS_SOCKET_MODE             octal mode of the socket (default 0666); e.g. 0660 with KEYLESS_SOCKET_GROUP
+  KEYLESS_SOCKET_GROUP            group name or gid given to the socket (keyless's user must belong to it)
   KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
   KEYLESS_LOG_LEVEL               info (default), debug, warn, error
   KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
@@ -40,13 +43,16 @@ async function serve(): Promise<void> {
   const loggers = createLoggerFactory({ level: cfg.logLevel, trace: cfg.trace });
   const log = loggers.forArea("main");
   let socket: string;
+  let access: SocketAccess;
   try {
     socket = socketPath(process.env, cfg.componentName);
+    access = readSocketAccess(process.env);
   } catch (e) {
     log.fatal((e as Error).message);
     process.exitCode = 2;
     return;
   }
+  preparePrivateDataDir(cfg.dataDir, log);
   const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {
     dataDir: cfg.dataDir,
     baseDir: process.cwd(),
@@ -57,7 +63,7 @@ async function serve(): Promise<void> {
   });
   let running;
   try {
-    running = await startServer({ socket, registry, loggers });
+    running = await startServer({ socket, registry, loggers, access });
   } catch (e) {
     log.fatal(
       { socket },

@@ -4,6 +4,7 @@
  */
 import { errors } from "../errors/catalog.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
+import type { MetadataDeclaration } from "../metadata/declaration.js";
 import type { Logger, LoggerFactory } from "../observability/logger.js";
 
 export interface BuildContext {
@@ -26,8 +27,8 @@ export interface ComponentKind<T> {
   readonly features: readonly string[];
   /** Features that depend on the instance's metadata, added to `features`. */
   featuresOf?(instance: T): readonly string[];
-  /** Metadata keys whose values are credentials: never saved to disk, never logged. */
-  readonly secretKeys: readonly string[];
+  /** Its metadata fields: which are credentials (never saved, never logged) and which may be logged. */
+  readonly metadata: MetadataDeclaration;
   build(props: Record<string, string>, ctx: BuildContext): Promise<T>;
   close(instance: T): Promise<void>;
 }

@@ -13,11 +13,12 @@ import { CredentialPool } from "../identity/credentialPool.js";
 import { describeIdentity, identityFromMetadata, type IdentitySpec } from "../identity/identitySpec.js";
 import { parseSecretMetadata, type SecretMetadata } from "../metadata/secretMetadata.js";
 import { parseStateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
-import { secretStoreKind } from "../secrets/component.js";
-import { createKeyVaultSource, KEY_VAULT_SCOPE } from "../secrets/sources/keyvault.js";
-import { createFileSource } from "../secrets/sources/file.js";
+import { buildSource, secretStoreKind } from "../secrets/component.js";
+import { KEY_VAULT_SCOPE } from "../secrets/sources/keyvault.js";
 import type { SecretStore } from "../secrets/store.js";
 import { openTablesBackend } from "../state/backends/tables.js";
+import { STORAGE_SCOPE, tablesAuthFor } from "../state/tablesAuth.js";
+import { failureFacts, hasCode } from "./failureFacts.js";
 import { loadComponents, type ComponentDoc } from "./loadComponents.js";
 import type { Check, ComponentReport, DoctorReport } from "./report.js";
 import { addWorkloadIdentityCheck } from "./workloadIdentityCheck.js";
@@ -34,7 +35,6 @@ const ENV_NAMES = [
   "DAPR_COMPONENTS_SOCKETS_FOLDER",
   "NODE_EXTRA_CA_CERTS",
 ];
-const STORAGE_SCOPE = "https://storage.azure.com/.default";
 const SECRET_TYPE = "secretstores.keyless";
 const STATE_TYPE = "state.keyless";
 
@@ -42,7 +42,6 @@ export interface DoctorOptions {
   paths: string[];
   baseDir: string;
   env: NodeJS.ProcessEnv;
-  timeoutMs?: number;
 }
 
 function fixForIdentity(code: string, spec: IdentitySpec): string {
@@ -57,6 +56,45 @@ function fixForIdentity(code: string, spec: IdentitySpec): string {
   }
   if (spec.kind === "workload") return "the detail ends with the fix; see also the workload identity check";
   return "see the detail; run with KEYLESS_TRACE=all for more";
+}
+
+/** A failed table check, with the fix chosen from the failure's status and service code. */
+function tableFailure(name: string, md: StateMetadata, e: unknown): Check {
+  const f = failureFacts(e);
+  if (f.httpStatus === 404 && f.serviceCode === "TableNotFound") {
+    // The doctor opened the table without creating it; say what serve would do with this metadata.
+    return md.skipCreateTable
+      ? {
+          name,
+          status: "fail",
+          detail: "the table does not exist and skipCreateTable is set, so keyless will not create it",
+          fix: `create the table (az storage table create --name ${md.tableName} --account-name <account> --auth-mode login) or remove skipCreateTable`,
+        }
+      : {
+          name,
+          status: "warn",
+          detail: "the table does not exist yet; keyless creates it at Init (skipCreateTable is not set)",
+          fix: 'the identity then needs "Storage Table Data Contributor"; or create the table and set skipCreateTable',
+        };
+  }
+  const detail = isKeylessError(e) ? e.message : "the table check failed unexpectedly";
+  if (f.httpStatus === 401 || f.httpStatus === 403) {
+    return {
+      name,
+      status: "fail",
+      detail,
+      fix:
+        md.connectionString || md.accountKey
+          ? "check the account key (or connection string) and that shared-key access is enabled on the account"
+          : `az role assignment create --role "Storage Table Data Contributor" --assignee <principal id> --scope <resource id of the storage account>`,
+    };
+  }
+  return {
+    name,
+    status: "fail",
+    detail,
+    fix: "check tableEndpoint / accountName and the account's network rules",
+  };
 }
 
 /** Records the metadata check; returns the parsed metadata when it is valid. */
@@ -80,7 +118,7 @@ function metadataCheck<T>(
 }
 
 export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
-  const { components, problems } = loadComponents(opts.paths);
+  const { components, problems, files } = loadComponents(opts.paths);
   const credentials = new CredentialPool();
   const log = pino({ level: "silent" });
   const ctx = (instance: string): BuildContext => ({
@@ -92,7 +130,6 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     log,
     credentials,
   });
-  const timeoutMs = opts.timeoutMs ?? 10_000;
   const byName = new Map(components.map((c) => [c.name, c]));
   const stores = new Map<string, Promise<SecretStore>>();
 
@@ -191,7 +228,10 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       return {
         name: `token for ${scope.replace("/.default", "")}`,
         status: "fail",
-        detail: isKeylessError(e) ? e.message : String(e),
+        // Only our own messages are shown; a foreign error's text may echo request details.
+        detail: isKeylessError(e)
+          ? e.message
+          : `getting a token for ${describeIdentity(spec)} failed unexpectedly (${e instanceof Error ? e.name : "error"})`,
         fix: fixForIdentity(code, spec),
       };
     }
@@ -207,15 +247,9 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         const token = await tokenCheck(spec, KEY_VAULT_SCOPE);
         report.checks.push(token);
         if (token.status !== "ok") continue;
-        const source = createKeyVaultSource({
-          instance: c.name,
-          vaultUrl: md.vaultUrl!,
-          credential: credentials.get(spec),
-          nameMapping: md.nameMapping,
-          timeoutMs,
-          log,
-        });
         try {
+          // The source exactly as serve builds it (cache, timeouts, name mapping included).
+          const source = await buildSource("keyvault", md, ctx(c.name));
           const some = await source.list({ maxResults: 1 });
           report.checks.push({
             name: `vault ${md.vaultUrl}`,
@@ -223,25 +257,24 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
             detail: `reachable; the identity may list and read secrets (${some.size > 0 ? "read one" : "the vault is empty"})`,
           });
         } catch (e) {
-          const msg = isKeylessError(e) ? e.message : String(e);
-          const forbidden = /HTTP 403/.test(msg);
+          const facts = failureFacts(e);
           report.checks.push({
             name: `vault ${md.vaultUrl}`,
             status: "fail",
-            detail: msg,
-            fix: forbidden
-              ? `az role assignment create --role "Key Vault Secrets User" --assignee <principal id of ${describeIdentity(spec)}> --scope <resource id of the vault>`
-              : "check vaultName / vaultUri and that the vault's firewall lets this app in",
+            detail: isKeylessError(e) ? e.message : "the vault check failed unexpectedly",
+            fix: hasCode(facts, "IDENTITY_UNKNOWN", "IDENTITY_UNREACHABLE")
+              ? fixForIdentity(
+                  facts.codes.find((k) => k.startsWith("IDENTITY_"))!,
+                  spec,
+                )
+              : facts.httpStatus === 403
+                ? `az role assignment create --role "Key Vault Secrets User" --assignee <principal id of ${describeIdentity(spec)}> --scope <resource id of the vault>`
+                : "check vaultName / vaultUri and that the vault's firewall lets this app in",
           });
         }
       } else if (kind === "file") {
         try {
-          const src = await createFileSource({
-            instance: c.name,
-            file: md.secretsFile!,
-            separator: md.nestedSeparator,
-            baseDir: opts.baseDir,
-          });
+          const src = await buildSource("file", md, ctx(c.name));
           report.checks.push({
             name: `file ${md.secretsFile}`,
             status: "ok",
@@ -251,7 +284,7 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
           report.checks.push({
             name: `file ${md.secretsFile}`,
             status: "fail",
-            detail: isKeylessError(e) ? e.message : String(e),
+            detail: isKeylessError(e) ? e.message : "reading the file failed unexpectedly",
             fix: "fix secretsFile (relative paths resolve against keyless's working directory)",
           });
         }
@@ -264,6 +297,18 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         });
       } else if (kind === "containerapp") {
         const mount = md.secretsMountPath ? path.resolve(opts.baseDir, md.secretsMountPath) : undefined;
+        try {
+          // Built as serve builds it: an unreadable manifest fails here as it would fail Init.
+          await buildSource("containerapp", md, ctx(c.name));
+        } catch (e) {
+          report.checks.push({
+            name: "containerapp source",
+            status: "fail",
+            detail: isKeylessError(e) ? e.message : "building the source failed unexpectedly",
+            fix: "fix containerAppManifest (relative paths resolve against keyless's working directory)",
+          });
+          continue;
+        }
         report.checks.push(
           mount && !existsSync(mount)
             ? {
@@ -293,55 +338,31 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       });
       return;
     }
-    let credential;
-    if (!md.connectionString && !md.accountKey) {
-      const spec = identityFromMetadata(md);
-      report.identity = describeIdentity(spec);
-      await addWorkloadIdentityCheck(report, spec, opts.env);
-      const token = await tokenCheck(spec, STORAGE_SCOPE);
+    const { auth, identity } = tablesAuthFor(md, credentials);
+    if (identity) {
+      report.identity = describeIdentity(identity);
+      await addWorkloadIdentityCheck(report, identity, opts.env);
+      const token = await tokenCheck(identity, STORAGE_SCOPE);
       report.checks.push(token);
       if (token.status !== "ok") return;
-      credential = credentials.get(spec);
     }
+    const name = `table ${md.tableName}`;
     try {
+      // As serve opens it, except that the doctor never creates the table (it only reads).
       const backend = await openTablesBackend({
         instance: c.name,
-        auth: md.connectionString
-          ? { kind: "connectionString", connectionString: md.connectionString }
-          : md.accountKey
-            ? {
-                kind: "sharedKey",
-                endpoint: md.tableEndpoint!,
-                accountName: md.accountName!,
-                accountKey: md.accountKey,
-              }
-            : {
-                kind: "token",
-                endpoint: md.tableEndpoint!,
-                credential: credential!,
-                describe: report.identity!,
-              },
+        auth,
         table: md.tableName,
         skipCreateTable: true,
         cleanupIntervalMs: 3_600_000,
-        timeoutMs,
+        timeoutMs: md.requestTimeout,
         now: Date.now,
         log,
       });
       await backend.close();
-      report.checks.push({ name: `table ${md.tableName}`, status: "ok", detail: "reachable and readable" });
+      report.checks.push({ name, status: "ok", detail: "reachable and readable" });
     } catch (e) {
-      const msg = isKeylessError(e) ? e.message : String(e);
-      report.checks.push({
-        name: `table ${md.tableName}`,
-        status: /does not exist/.test(msg) && !md.skipCreateTable ? "warn" : "fail",
-        detail: msg,
-        fix: /Storage Table Data Contributor/.test(msg)
-          ? `az role assignment create --role "Storage Table Data Contributor" --assignee <principal id> --scope <resource id of the storage account>`
-          : /does not exist/.test(msg)
-            ? "keyless creates the table at Init unless skipCreateTable is set"
-            : "check tableEndpoint / accountName and the account's network rules",
-      });
+      report.checks.push(tableFailure(name, md, e));
     }
   }
 
@@ -377,8 +398,17 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
   }
   for (const p of stores.values()) await p.then((s) => s.close()).catch(() => undefined);
   const set = ENV_NAMES.filter((n) => opts.env[n] !== undefined);
+  const keyless = components.filter((c) => c.type === SECRET_TYPE || c.type === STATE_TYPE).length;
+  if (keyless === 0) {
+    // Checking nothing is not a pass: the operator pointed the doctor at the wrong place.
+    problems.push({
+      file: opts.paths.join(", "),
+      message: `no ${SECRET_TYPE} or ${STATE_TYPE} component found in ${files.length} YAML file(s); nothing was checked`,
+    });
+  }
   return {
     ok: problems.length === 0 && reports.every((r) => r.checks.every((k) => k.status !== "fail")),
+    checked: { files, keylessComponents: keyless },
     environment: { set, unset: ENV_NAMES.filter((n) => !set.includes(n)) },
     components: reports,
     problems,

@@ -28,18 +28,30 @@ export interface ComponentDoc {
 }
 
 export interface LoadResult {
+  /** Every YAML file read. */
+  files: string[];
   components: ComponentDoc[];
   problems: { file: string; message: string }[];
 }
 
-function filesIn(p: string): string[] {
-  if (statSync(p).isDirectory()) {
-    return readdirSync(p)
-      .filter((f) => /\.ya?ml$/i.test(f))
-      .sort()
-      .map((f) => path.join(p, f));
+/** The YAML files a --components argument names, or a problem saying why there are none. */
+function filesIn(p: string, problems: LoadResult["problems"]): string[] {
+  try {
+    if (statSync(p).isDirectory()) {
+      return readdirSync(p)
+        .filter((f) => /\.ya?ml$/i.test(f))
+        .sort()
+        .map((f) => path.join(p, f));
+    }
+    return [p];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    problems.push({
+      file: p,
+      message: code === "ENOENT" ? "does not exist" : `cannot be read (${code ?? "error"})`,
+    });
+    return [];
   }
-  return [p];
 }
 
 const str = (v: unknown) =>
@@ -48,7 +60,8 @@ const str = (v: unknown) =>
 export function loadComponents(paths: string[]): LoadResult {
   const components: ComponentDoc[] = [];
   const problems: LoadResult["problems"] = [];
-  for (const file of paths.flatMap(filesIn)) {
+  const files = paths.flatMap((p) => filesIn(p, problems));
+  for (const file of files) {
     let docs;
     try {
       docs = parseAllDocuments(readFileSync(file, "utf8"));
@@ -119,5 +132,5 @@ export function loadComponents(paths: string[]): LoadResult {
       }
     }
   }
-  return { components, problems };
+  return { files, components, problems };
 }

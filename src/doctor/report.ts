@@ -19,6 +19,8 @@ export interface ComponentReport {
 
 export interface DoctorReport {
   ok: boolean;
+  /** What was read: the YAML files, and how many keyless components they hold. */
+  checked: { files: string[]; keylessComponents: number };
   environment: { set: string[]; unset: string[] };
   components: ComponentReport[];
   problems: { file: string; message: string }[];
@@ -29,6 +31,9 @@ const MARK: Record<CheckStatus, string> = { ok: "ok  ", fail: "FAIL", warn: "war
 export function renderText(r: DoctorReport): string {
   const lines: string[] = [];
   lines.push(`keyless doctor: ${r.ok ? "all checks passed" : "problems found"}`);
+  lines.push(
+    `checked: ${r.checked.keylessComponents} keyless component(s) in ${r.checked.files.length} YAML file(s)${r.checked.files.length > 0 ? ` (${r.checked.files.join(", ")})` : ""}`,
+  );
   lines.push(
     `environment: set ${r.environment.set.join(", ") || "(none)"}; not set ${r.environment.unset.join(", ") || "(none)"}`,
   );

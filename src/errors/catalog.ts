@@ -140,6 +140,19 @@ export const errors = {
     fix: string,
     cause?: unknown,
   ) => new KeylessError(code, `token for ${scope} via ${who}: ${problem}; ${fix}`, { cause }),
+  // Local data and instance ownership (issue 11).
+  instanceInUse: (component: string, instance: string, differing: string[]) =>
+    new KeylessError(
+      "INSTANCE_IN_USE",
+      `${component} instance ${quote(instance)} is already initialised by another live daprd connection with different metadata ` +
+        `(${differing.join(", ")}); keyless refuses to swap it under that sidecar. Two sidecars on one keyless socket need ` +
+        `different component names, or give each app its own keyless (KEYLESS_COMPONENT_NAME or its own socket folder)`,
+    ),
+  maxResultsInvalid: (instance: string, raw: string) =>
+    new KeylessError(
+      "REQUEST_INVALID",
+      `secret store ${quote(instance)}: BulkGet metadata maxresults must be a positive integer, got ${quote(raw, 20)}`,
+    ),
   internal: (op: string) =>
     new KeylessError(
       "INTERNAL",

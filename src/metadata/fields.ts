@@ -4,6 +4,7 @@
  * runtime check. Key matching is case-insensitive, as in components-contrib.
  */
 import { z } from "zod";
+import { DAPRD_KEYS } from "./declaration.js";
 
 export const boolText = z
   .string()
@@ -42,9 +43,6 @@ export interface ParseOutcome<T> {
   /** Keys that no field claims; reported as problems unless allowUnknownMetadata is set. */
   unknownKeys: string[];
 }
-
-/** Keys daprd itself reads or adds; always accepted, never interpreted here. */
-const DAPRD_KEYS = ["keyPrefix", "actorStateStore", "namespace"];
 
 /**
  * Parses `props` against `schema` (an object schema of optional string fields). Returns every problem

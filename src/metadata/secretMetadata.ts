@@ -1,6 +1,7 @@
 /** Metadata of a `secretstores.keyless` component instance. README "secretstores.keyless metadata" documents each field. */
 import { z } from "zod";
 import { boolText, durationText, parseMetadata, type ParseOutcome } from "./fields.js";
+import { declareMetadata, setting } from "./declaration.js";
 import { identityFields, identityProblems } from "./identityFields.js";
 
 export const SOURCE_KINDS = ["containerapp", "keyvault", "file", "env"] as const;
@@ -36,38 +37,46 @@ export const VAULT_SUFFIX = {
   azureusgovernmentcloud: "vault.usgovcloudapi.net",
 } as const;
 
-export const secretMetadataSchema = z.object({
-  sources: sourcesText.optional(),
-  secretsFile: z.string().trim().min(1).optional(),
-  nestedSeparator: z.string().min(1).max(8).optional().default(":"),
-  multiValued: boolText.optional().default(false),
-  envPrefix: z.string().optional(),
-  secretsMountPath: z.string().trim().min(1).optional(),
-  containerAppManifest: z.string().trim().min(1).optional(),
-  vaultName: z
-    .string()
-    .trim()
-    .regex(
-      /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){1,22}[A-Za-z0-9]$/,
-      "must be a Key Vault name (3-24 letters, digits and single dashes)",
-    )
-    .optional(),
-  vaultUri: z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional(),
+const secretFields = {
+  sources: setting(sourcesText.optional()),
+  secretsFile: setting(z.string().trim().min(1).optional()),
+  nestedSeparator: setting(z.string().min(1).max(8).optional().default(":")),
+  multiValued: setting(boolText.optional().default(false)),
+  envPrefix: setting(z.string().optional()),
+  secretsMountPath: setting(z.string().trim().min(1).optional()),
+  containerAppManifest: setting(z.string().trim().min(1).optional()),
+  vaultName: setting(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?!-)){1,22}[A-Za-z0-9]$/,
+        "must be a Key Vault name (3-24 letters, digits and single dashes)",
+      )
+      .optional(),
+  ),
+  vaultUri: setting(z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional()),
   ...identityFields,
-  nameMapping: z
-    .enum(["dashes", "none"], { message: 'must be "dashes" or "none"' })
-    .optional()
-    .default("dashes"),
-  cacheTTL: durationText({ min: 0, max: 86_400_000 }).optional().default(300_000),
-  staleIfError: durationText({ min: 0, max: 7 * 86_400_000 })
-    .optional()
-    .default(3_600_000),
-  negativeCacheTTL: durationText({ min: 0, max: 3_600_000 }).optional().default(10_000),
-  requestTimeout: durationText({ min: 100, max: 120_000 }).optional().default(10_000),
-  allowedSecrets: listText.optional(),
-  deniedSecrets: listText.optional(),
-  allowUnknownMetadata: boolText.optional().default(false),
-});
+  nameMapping: setting(
+    z.enum(["dashes", "none"], { message: 'must be "dashes" or "none"' }).optional().default("dashes"),
+  ),
+  cacheTTL: setting(durationText({ min: 0, max: 86_400_000 }).optional().default(300_000)),
+  staleIfError: setting(
+    durationText({ min: 0, max: 7 * 86_400_000 })
+      .optional()
+      .default(3_600_000),
+  ),
+  negativeCacheTTL: setting(durationText({ min: 0, max: 3_600_000 }).optional().default(10_000)),
+  requestTimeout: setting(durationText({ min: 100, max: 120_000 }).optional().default(10_000)),
+  allowedSecrets: setting(listText.optional()),
+  deniedSecrets: setting(listText.optional()),
+  allowUnknownMetadata: setting(boolText.optional().default(false)),
+};
+
+export const { schema: secretMetadataSchema, declaration: secretStoreMetadata } = declareMetadata(
+  "secretstores.keyless",
+  secretFields,
+);
 
 type Parsed = z.infer<typeof secretMetadataSchema>;
 export type SecretMetadata = Parsed & { sources: SourceKind[]; vaultUrl?: string };
@@ -111,5 +120,3 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
   if (out.problems.length > 0) return { problems: out.problems, unknownKeys: out.unknownKeys };
   return { ...out, value: { ...v, sources, ...(vaultUrl && { vaultUrl }) } };
 }
-
-export const SECRET_STORE_SECRET_KEYS: readonly string[] = [];

@@ -1,6 +1,7 @@
 /** Metadata of a `state.keyless` component instance. README "state.keyless metadata" documents each field. */
 import { z } from "zod";
 import { boolText, durationText, parseMetadata, type ParseOutcome } from "./fields.js";
+import { credential, declareMetadata, setting } from "./declaration.js";
 import { identityFields, identityProblems } from "./identityFields.js";
 
 export const TABLE_SUFFIX = {
@@ -9,33 +10,44 @@ export const TABLE_SUFFIX = {
   azureusgovernmentcloud: "table.core.usgovcloudapi.net",
 } as const;
 
-export const stateMetadataSchema = z.object({
-  backend: z
-    .enum(["sqlite", "tables"], { message: 'must be "sqlite" (the default) or "tables"' })
-    .optional()
-    .default("sqlite"),
-  path: z.string().trim().min(1).optional(),
-  /** sqlite: the database file (as Dapr's state.sqlite); tables: a storage connection string. Often a secretKeyRef. */
-  connectionString: z.string().trim().min(1).optional(),
-  tableName: z.string().trim().optional(),
-  synchronous: z
-    .enum(["normal", "full"], { message: 'must be "normal" or "full"' })
-    .optional()
-    .default("normal"),
-  busyTimeout: durationText({ min: 0, max: 600_000 }).optional().default(5_000),
-  ttlCleanupInterval: durationText({ min: 100, max: 86_400_000 }).optional().default(60_000),
-  tableEndpoint: z.url({ protocol: /^https?$/, message: "must be an https:// URL" }).optional(),
-  accountName: z
-    .string()
-    .trim()
-    .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lower-case letters and digits)")
-    .optional(),
-  accountKey: z.string().trim().min(1).optional(),
-  skipCreateTable: boolText.optional().default(false),
-  requestTimeout: durationText({ min: 100, max: 120_000 }).optional().default(10_000),
+const stateFields = {
+  backend: setting(
+    z
+      .enum(["sqlite", "tables"], { message: 'must be "sqlite" (the default) or "tables"' })
+      .optional()
+      .default("sqlite"),
+  ),
+  path: setting(z.string().trim().min(1).optional()),
+  /**
+   * sqlite: the database file (as Dapr's state.sqlite); tables: a storage connection string. Often a
+   * secretKeyRef, and on Tables it carries the account key, so it is a credential on both backends.
+   */
+  connectionString: credential(z.string().trim().min(1).optional()),
+  tableName: setting(z.string().trim().optional()),
+  synchronous: setting(
+    z.enum(["normal", "full"], { message: 'must be "normal" or "full"' }).optional().default("normal"),
+  ),
+  busyTimeout: setting(durationText({ min: 0, max: 600_000 }).optional().default(5_000)),
+  ttlCleanupInterval: setting(durationText({ min: 100, max: 86_400_000 }).optional().default(60_000)),
+  tableEndpoint: setting(z.url({ protocol: /^https?$/, message: "must be an https:// URL" }).optional()),
+  accountName: setting(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lower-case letters and digits)")
+      .optional(),
+  ),
+  accountKey: credential(z.string().trim().min(1).optional()),
+  skipCreateTable: setting(boolText.optional().default(false)),
+  requestTimeout: setting(durationText({ min: 100, max: 120_000 }).optional().default(10_000)),
   ...identityFields,
-  allowUnknownMetadata: boolText.optional().default(false),
-});
+  allowUnknownMetadata: setting(boolText.optional().default(false)),
+};
+
+export const { schema: stateMetadataSchema, declaration: stateMetadata } = declareMetadata(
+  "state.keyless",
+  stateFields,
+);
 
 type Parsed = z.infer<typeof stateMetadataSchema>;
 export type StateMetadata = Parsed & { tableName: string; tableEndpoint?: string };
@@ -76,6 +88,3 @@ export function parseStateMetadata(props: Record<string, string>): ParseOutcome<
   if (p.length > 0) return { problems: p, unknownKeys: out.unknownKeys };
   return { ...out, value: { ...v, tableName, ...(tableEndpoint && { tableEndpoint }) } };
 }
-
-/** Keys whose values are credentials: never written to disk, never logged. */
-export const STATE_SECRET_KEYS: readonly string[] = ["connectionString", "accountKey"];

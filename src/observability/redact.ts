@@ -1,49 +1,16 @@
 /**
- * Allow-list redaction for component metadata: a value is shown only when its key is known to be
- * harmless. Anything else (connection strings, account keys, unknown keys) is logged as "[redacted]".
+ * Allow-list redaction for component metadata: a value is shown only when its component type declares the
+ * field loggable (src/metadata/declaration.ts). Credentials and unknown keys are logged as "[redacted]".
  */
-const SAFE_KEYS = new Set([
-  "sources",
-  "secretsFile",
-  "nestedSeparator",
-  "multiValued",
-  "envPrefix",
-  "backend",
-  "path",
-  "tableName",
-  "synchronous",
-  "busyTimeout",
-  "ttlCleanupInterval",
-  "maxValueBytes",
-  "keyPrefix",
-  "actorStateStore",
-  "allowUnknownMetadata",
-  "vaultName",
-  "vaultUri",
-  "azureClientId",
-  "azureManagedIdentityResourceId",
-  "azureObjectId",
-  "azureTenantId",
-  "azureEnvironment",
-  "azureCredential",
-  "cacheTTL",
-  "staleIfError",
-  "negativeCacheTTL",
-  "requestTimeout",
-  "nameMapping",
-  "secretsMountPath",
-  "containerAppManifest",
-  "allowedSecrets",
-  "deniedSecrets",
-  "skipCreateTable",
-  "tableEndpoint",
-  "accountName",
-]);
+import type { MetadataDeclaration } from "../metadata/declaration.js";
 
 export const REDACTED = "[redacted]";
 
-export function redactMetadata(props: Record<string, string>): Record<string, string> {
+export function redactMetadata(
+  props: Record<string, string>,
+  declaration: MetadataDeclaration,
+): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(props)) out[k] = SAFE_KEYS.has(k) ? v : REDACTED;
+  for (const [k, v] of Object.entries(props)) out[k] = declaration.mayLog(k) ? v : REDACTED;
   return out;
 }

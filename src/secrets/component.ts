@@ -3,11 +3,7 @@ import path from "node:path";
 import { errors } from "../errors/catalog.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { identityFromMetadata, identityKey, type IdentitySpec } from "../identity/identitySpec.js";
-import {
-  parseSecretMetadata,
-  SECRET_STORE_SECRET_KEYS,
-  type SecretMetadata,
-} from "../metadata/secretMetadata.js";
+import { parseSecretMetadata, secretStoreMetadata, type SecretMetadata } from "../metadata/secretMetadata.js";
 import { CachedSource } from "./cache.js";
 import type { SecretSource } from "./source.js";
 import { createContainerAppSource, loadContainerAppManifest } from "./sources/containerapp.js";
@@ -20,7 +16,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
   category: "secretstores",
   features: [],
   featuresOf: (store) => (store.multiValued ? ["MULTIPLE_KEY_VALUES_PER_SECRET"] : []),
-  secretKeys: SECRET_STORE_SECRET_KEYS,
+  metadata: secretStoreMetadata,
   async build(props, ctx) {
     const md = requireValidMetadata("secretstores.keyless", parseSecretMetadata(props), ctx);
     const sources: SecretSource[] = [];
@@ -69,7 +65,12 @@ function keyVault(vaultUrl: string, spec: IdentitySpec, md: SecretMetadata, ctx:
   );
 }
 
-async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMetadata, ctx: BuildContext) {
+/** One source of the chain, as `serve` builds it (also used by `keyless doctor`). */
+export async function buildSource(
+  kind: SecretMetadata["sources"][number],
+  md: SecretMetadata,
+  ctx: BuildContext,
+) {
   switch (kind) {
     case "file":
       return createFileSource({
@@ -95,6 +96,7 @@ async function buildSource(kind: SecretMetadata["sources"][number], md: SecretMe
         ...(md.secretsMountPath && { mountPath: path.resolve(ctx.baseDir, md.secretsMountPath) }),
         ...(manifest && { manifest }),
         env: ctx.env,
+        log: ctx.log,
         resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
           const ref = parseKeyVaultSecretUrl(keyVaultUrl);
           if (!ref) {

@@ -87,11 +87,7 @@ export class SecretStore {
 
 function parseMaxResults(instance: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (!/^\d{1,6}$/.test(raw))
-    throw errors.secretNameInvalid(
-      instance,
-      `maxresults must be a positive integer, got ${JSON.stringify(raw.slice(0, 20))}`,
-    );
+  if (!/^\d{1,6}$/.test(raw)) throw errors.maxResultsInvalid(instance, raw);
   const n = Number(raw);
   return n > 0 ? n : undefined;
 }

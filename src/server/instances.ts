@@ -5,6 +5,10 @@
  *   old one is closed once its in-flight calls finish.
  * - daprd never re-sends Init after keyless restarts, so a call for an unknown name restores the instance
  *   from its saved non-secret metadata (once, even under concurrent calls), or fails naming the fix.
+ * - An instance belongs to the daprd connection(s) that initialised it while they live. Two sidecars on
+ *   one socket send the same instance name, so an Init with different metadata from another connection
+ *   is refused while an owner lives, instead of silently swapping the first app's instance. daprd's hot
+ *   reload drops the old connection before it re-sends Init; a short grace covers that close arriving late.
  */
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
@@ -44,11 +48,20 @@ const COMPONENT_TYPE = { state: "state.keyless", secretstores: "secretstores.key
 export class InstanceRegistry {
   private readonly entries = new Map<string, Entry<unknown>>();
   private readonly restoring = new Map<string, Promise<Entry<unknown>>>();
+  /** Inits are numbered on arrival; `applied` holds the number of the one in effect per instance. */
+  private initSeq = 0;
+  private readonly applied = new Map<string, number>();
+  private readonly applying = new Map<string, Promise<void>>();
+  /** Per instance: the metadata in effect and the live connections that initialised it with that metadata. */
+  private readonly owners = new Map<string, { props: Record<string, string>; peers: Set<string> }>();
+  private readonly closeWaiters = new Set<() => void>();
   private readonly log: Logger;
 
   constructor(
     private readonly saved: SavedInitStore,
     private readonly ctx: KindContext,
+    /** How long a conflicting Init waits for the owning connection to close (daprd hot reload). */
+    private readonly handoverGraceMs = 3_000,
   ) {
     this.log = ctx.loggers.forArea("instances");
   }
@@ -65,24 +78,106 @@ export class InstanceRegistry {
     };
   }
 
-  /** Builds the instance from Init metadata, saves the non-secret part, and makes it current. */
-  async init<T>(kind: ComponentKind<T>, instance: string, props: Record<string, string>): Promise<void> {
+  /**
+   * Builds the instance from Init metadata, saves the non-secret part, and makes it current. Concurrent
+   * Inits of one instance build in parallel but take effect one at a time in arrival order: the last Init
+   * to arrive wins both in memory and on disk, and an older one finishing later is closed unused.
+   */
+  async init<T>(
+    kind: ComponentKind<T>,
+    instance: string,
+    props: Record<string, string>,
+    peer?: string,
+  ): Promise<void> {
+    const key = `${kind.category}/${instance}`;
+    const seq = ++this.initSeq;
     const impl = await kind.build(props, this.buildContext(kind as ComponentKind<unknown>, instance));
-    try {
-      await this.saved.save(kind.category, instance, props, kind.secretKeys);
-    } catch (e) {
-      // Serving matters more than surviving our own restart; say so and carry on.
-      this.log.warn(
-        { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
-        "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
+    await this.serially(key, async () => {
+      if ((this.applied.get(key) ?? 0) > seq) {
+        this.log.debug({ instance }, "a later Init of this instance already took effect; dropping this one");
+        await kind.close(impl);
+        return;
+      }
+      try {
+        await this.claim(key, COMPONENT_TYPE[kind.category], instance, props, peer);
+      } catch (e) {
+        await kind.close(impl);
+        throw e;
+      }
+      this.applied.set(key, seq);
+      try {
+        await this.saved.save(kind.category, instance, props, kind.metadata);
+      } catch (e) {
+        // Serving matters more than surviving our own restart; say so and carry on.
+        this.log.warn(
+          { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+          "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
+        );
+      }
+      this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
+      // Only values of fields declared loggable are shown; credentials and unknown keys appear as [redacted].
+      this.log.info(
+        { instance, category: kind.category, metadata: redactMetadata(props, kind.metadata) },
+        "instance initialised",
       );
+    });
+  }
+
+  /** A daprd connection closed: it no longer owns the instances it initialised. */
+  connectionClosed(peer: string): void {
+    for (const o of this.owners.values()) o.peers.delete(peer);
+    for (const w of [...this.closeWaiters]) w();
+  }
+
+  /** Makes `peer` an owner of the instance, or refuses when another live owner set different metadata. */
+  private async claim(
+    key: string,
+    type: string,
+    instance: string,
+    props: Record<string, string>,
+    peer: string | undefined,
+  ): Promise<void> {
+    const own = this.owners.get(key);
+    const differing = own ? differingKeys(own.props, props) : [];
+    if (own && differing.length === 0) {
+      if (peer) own.peers.add(peer);
+      return;
     }
-    this.put(kind, instance, new Entry(impl, kind.close, this.log) as Entry<unknown>);
-    // Only allow-listed metadata values are shown; credentials and unknown keys appear as [redacted].
-    this.log.info(
-      { instance, category: kind.category, metadata: redactMetadata(props) },
-      "instance initialised",
-    );
+    if (own && peer) {
+      const others = () => [...own.peers].some((p) => p !== peer);
+      await this.waitUntil(() => !others(), this.handoverGraceMs);
+      if (others()) throw errors.instanceInUse(type, instance, differing);
+    }
+    this.owners.set(key, { props: { ...props }, peers: new Set(peer ? [peer] : []) });
+  }
+
+  private waitUntil(done: () => boolean, ms: number): Promise<void> {
+    if (done()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const finish = () => {
+        clearTimeout(timer);
+        this.closeWaiters.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (done()) finish();
+      };
+      const timer = setTimeout(finish, ms);
+      this.closeWaiters.add(check);
+    });
+  }
+
+  /** Runs `step` after every earlier step for the same key has finished. */
+  private async serially(key: string, step: () => Promise<void>): Promise<void> {
+    const previous = this.applying.get(key) ?? Promise.resolve();
+    const current = previous.then(step);
+    const settled = current.catch(() => undefined);
+    this.applying.set(key, settled);
+    try {
+      await current;
+    } finally {
+      if (this.applying.get(key) === settled) this.applying.delete(key);
+    }
   }
 
   /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */
@@ -169,4 +264,10 @@ export class InstanceRegistry {
     );
     return entry;
   }
+}
+
+/** Names (never values) of the keys whose values differ between two metadata sets. */
+function differingKeys(a: Record<string, string>, b: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => a[k] !== b[k]).sort();
 }

@@ -20,14 +20,14 @@ export function registerSecretStore(
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {
-  const rpc = <Req, Res>(name: string, body: (req: Req, instance: string) => Promise<Res>) =>
+  const rpc = <Req, Res>(name: string, body: (req: Req, instance: string, peer: string) => Promise<Res>) =>
     unary<Req, Res>(deps, { service: "SecretStore", rpc: name, kit: false }, body);
   const withStore = <R>(instance: string, fn: (s: SecretStore) => Promise<R>) =>
     registry.use(secretStoreKind, instance, fn);
 
   const handlers: SecretStoreHandlers = {
-    Init: rpc("Init", async (req, instance) => {
-      await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {});
+    Init: rpc("Init", async (req, instance, peer) => {
+      await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {}, peer);
       return {};
     }),
     Features: rpc("Features", async (_req, instance) =>

@@ -2,13 +2,20 @@
  * Assembles the gRPC server: both component services, reflection listing exactly the served services
  * (daprd discovers with reflection v1alpha; v1 is served too), bound to the Unix socket.
  */
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
+import { listenLabelled } from "./listener.js";
 import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
-import { openSocketPermissions, prepareSocket, removeSocket } from "./socket.js";
+import {
+  applySocketAccess,
+  DEFAULT_SOCKET_MODE,
+  prepareSocket,
+  removeSocket,
+  type SocketAccess,
+} from "./socket.js";
 import { registerStateStore, STATE_SERVICES } from "./stateService.js";
 import { createStatusEncoder } from "./toStatus.js";
 
@@ -22,6 +29,8 @@ export interface StartOptions {
   socket: string;
   registry: InstanceRegistry;
   loggers: LoggerFactory;
+  /** Mode and group of the socket file (default 0666, keyless's group). */
+  access?: SocketAccess;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
@@ -36,19 +45,37 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
 
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${opts.socket}`, ServerCredentials.createInsecure(), (err) =>
-      err ? reject(err) : resolve(),
-    ),
+  const access = opts.access ?? { mode: DEFAULT_SOCKET_MODE };
+  const listener = await listenLabelled(
+    server,
+    opts.socket,
+    { closed: (peer) => opts.registry.connectionClosed(peer) },
+    access.mode,
   );
-  await openSocketPermissions(opts.socket);
-  log.info({ socket: opts.socket, services: [...SECRET_SERVICES, ...STATE_SERVICES] }, "keyless is serving");
+  try {
+    await applySocketAccess(opts.socket, access);
+  } catch (e) {
+    server.forceShutdown();
+    await listener.close();
+    await removeSocket(opts.socket);
+    throw e;
+  }
+  log.info(
+    {
+      socket: opts.socket,
+      mode: access.mode.toString(8),
+      gid: access.gid,
+      services: [...SECRET_SERVICES, ...STATE_SERVICES],
+    },
+    "keyless is serving",
+  );
 
   let stopping: Promise<void> | undefined;
   return {
     socket: opts.socket,
     stop(graceMs = 10_000) {
       stopping ??= (async () => {
+        const closing = listener.close();
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => {
             log.warn({ graceMs }, "in-flight calls did not finish in time; closing connections");
@@ -60,6 +87,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
             resolve();
           });
         });
+        await closing;
         await opts.registry.closeAll();
         await removeSocket(opts.socket);
         log.info({ socket: opts.socket }, "keyless stopped");

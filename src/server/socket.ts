@@ -1,10 +1,15 @@
 /**
  * Socket file lifecycle. daprd scans the socket folder once at start-up and hangs on a stale socket
  * file (pluggable-components spec 1.2), so: remove a stale file before binding, refuse to start when a
- * live process owns the socket, make it 0666 so a daprd running as another user can connect, and remove
- * it on shutdown.
+ * live process owns the socket, give it the configured mode and group, and remove it on shutdown.
+ *
+ * Whoever can connect to the socket can read every secret keyless can read and every state value: the
+ * socket is the trust boundary. The default mode 0666 lets daprd's non-root image (another uid) connect;
+ * operators narrow it with KEYLESS_SOCKET_MODE / KEYLESS_SOCKET_GROUP and by sharing the socket folder only
+ * between keyless and daprd.
  */
-import { chmod, lstat, mkdir, unlink } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { chmod, chown, lstat, mkdir, unlink } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 
@@ -72,8 +77,63 @@ export async function prepareSocket(file: string): Promise<{ removedStale: boole
   return { removedStale: true };
 }
 
-export async function openSocketPermissions(file: string): Promise<void> {
-  await chmod(file, 0o666);
+export interface SocketAccess {
+  mode: number;
+  /** Group id the socket is given (chown), when set. */
+  gid?: number;
+}
+
+export const DEFAULT_SOCKET_MODE = 0o666;
+
+/** KEYLESS_SOCKET_MODE (octal, e.g. 0660) and KEYLESS_SOCKET_GROUP (a group name or numeric id). */
+export function readSocketAccess(env: NodeJS.ProcessEnv, groupFile = "/etc/group"): SocketAccess {
+  const rawMode = env.KEYLESS_SOCKET_MODE?.trim();
+  let mode = DEFAULT_SOCKET_MODE;
+  if (rawMode) {
+    if (!/^0?[0-7]{3}$/.test(rawMode)) {
+      throw new SocketError(
+        `KEYLESS_SOCKET_MODE must be an octal mode such as 0660 or 0600, got ${JSON.stringify(rawMode.slice(0, 20))}`,
+      );
+    }
+    mode = parseInt(rawMode, 8);
+    if ((mode & 0o600) !== 0o600) {
+      throw new SocketError(
+        `KEYLESS_SOCKET_MODE ${rawMode} does not let keyless's own user read and write the socket; use at least 0600`,
+      );
+    }
+  }
+  const rawGroup = env.KEYLESS_SOCKET_GROUP?.trim();
+  if (!rawGroup) return { mode };
+  return { mode, gid: /^\d+$/.test(rawGroup) ? Number(rawGroup) : groupId(rawGroup, groupFile) };
+}
+
+function groupId(name: string, groupFile: string): number {
+  let text = "";
+  try {
+    text = readFileSync(groupFile, "utf8");
+  } catch {
+    // fall through to the error below
+  }
+  for (const line of text.split("\n")) {
+    const [n, , gid] = line.split(":");
+    if (n === name && gid && /^\d+$/.test(gid)) return Number(gid);
+  }
+  throw new SocketError(
+    `KEYLESS_SOCKET_GROUP ${JSON.stringify(name)} is not a group in ${groupFile}; give a group name or a numeric gid`,
+  );
+}
+
+export async function applySocketAccess(file: string, access: SocketAccess): Promise<void> {
+  if (access.gid !== undefined) {
+    try {
+      await chown(file, -1, access.gid);
+    } catch (e) {
+      throw new SocketError(
+        `cannot give ${file} the group ${access.gid} (${(e as NodeJS.ErrnoException).code ?? "error"}); keyless's user must belong to that group`,
+      );
+    }
+  }
+  await chmod(file, access.mode);
 }
 
 export async function removeSocket(file: string): Promise<void> {

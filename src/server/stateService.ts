@@ -82,14 +82,17 @@ export function registerStateStore(
   deps: RpcDeps,
 ) {
   const svc = (name: string) => pkg[`${PKG}.${name}`] as ServiceDefinition;
-  const rpc = <Req, Res>(name: string, kit: boolean, body: (req: Req, instance: string) => Promise<Res>) =>
-    unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
+  const rpc = <Req, Res>(
+    name: string,
+    kit: boolean,
+    body: (req: Req, instance: string, peer: string) => Promise<Res>,
+  ) => unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
   const withStore = <R>(instance: string, fn: (s: StateStore) => Promise<R>) =>
     registry.use(stateKind, instance, fn);
 
   const handlers: StateStoreHandlers = {
-    Init: rpc("Init", false, async (req, instance) => {
-      await registry.init(stateKind, instance, req.metadata?.properties ?? {});
+    Init: rpc("Init", false, async (req, instance, peer) => {
+      await registry.init(stateKind, instance, req.metadata?.properties ?? {}, peer);
       return {};
     }),
     Features: rpc("Features", false, async (_req, instance) =>

@@ -40,7 +40,8 @@ export function instanceFrom(metadata: Metadata, service: string): string {
 export function unary<Req, Res>(
   deps: RpcDeps,
   spec: RpcSpec,
-  body: (req: Req, instance: string) => Promise<Res>,
+  /** `peer` names the client connection (see listener.ts). */
+  body: (req: Req, instance: string, peer: string) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const op = `${spec.service}/${spec.rpc}`;
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
@@ -59,7 +60,7 @@ export function unary<Req, Res>(
     };
     try {
       instance = instanceFrom(call.metadata, spec.service);
-      body(call.request, instance).then((res) => callback(null, res), fail);
+      body(call.request, instance, call.getPeer()).then((res) => callback(null, res), fail);
     } catch (e) {
       fail(e);
     }

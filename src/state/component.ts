@@ -2,21 +2,20 @@
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
-import { describeIdentity, identityFromMetadata } from "../identity/identitySpec.js";
-import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
+import { parseStateMetadata, stateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
 import { openSqliteBackend } from "./backends/sqlite.js";
-import { openTablesBackend, type TablesAuth } from "./backends/tables.js";
+import { openTablesBackend } from "./backends/tables.js";
 import { StateStore } from "./store.js";
+import { STORAGE_SCOPE, tablesAuthFor } from "./tablesAuth.js";
 
 export const STATE_FEATURES = ["ETAG", "TRANSACTIONAL", "TTL"] as const;
-const STORAGE_SCOPE = "https://storage.azure.com/.default";
 
 export const stateKind: ComponentKind<StateStore> = {
   category: "state",
   features: STATE_FEATURES,
-  secretKeys: STATE_SECRET_KEYS,
+  metadata: stateMetadata,
   async build(props, ctx) {
     const md = requireValidMetadata("state.keyless", parseStateMetadata(props), ctx);
     const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);
@@ -49,22 +48,10 @@ function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
 }
 
 async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
-  let auth: TablesAuth;
-  if (md.connectionString) {
-    auth = { kind: "connectionString", connectionString: md.connectionString };
-  } else if (md.accountKey) {
-    auth = {
-      kind: "sharedKey",
-      endpoint: md.tableEndpoint!,
-      accountName: md.accountName!,
-      accountKey: md.accountKey,
-    };
-  } else {
-    const spec = identityFromMetadata(md);
-    const credential = ctx.credentials.get(spec);
-    auth = { kind: "token", endpoint: md.tableEndpoint!, credential, describe: describeIdentity(spec) };
+  const { auth } = tablesAuthFor(md, ctx.credentials);
+  if (auth.kind === "token") {
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
-    await credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
+    await auth.credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
       throw errors.backendFailed(ctx.instance, "tables", `getting a token: ${(e as Error).message}`);
     });
   }

@@ -9,6 +9,7 @@ import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { componentYaml, type MetadataValue } from "../helpers/componentYaml.js";
+import { DEV_ACCOUNT, DEV_KEY, startTestAzurite, type Azurite } from "../helpers/azurite.js";
 
 const component = (name: string, type: string, meta: Record<string, MetadataValue>, secretStore?: string) =>
   componentYaml(name, type, meta, secretStore ? { secretStore } : {});
@@ -19,11 +20,13 @@ describe("keyless doctor", () => {
   const tmp = makeTmpDir("doc");
   let env: Awaited<ReturnType<typeof startStandIns>>;
   let dir: string;
+  let azurite: Azurite;
 
   // Asynchronous on purpose: the stand-ins the doctor talks to live in this test process.
-  const run = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string }>((resolve) => {
-      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", "--components", dir, ...args], {
+  const run = (...args: string[]) => runDoctor("--components", dir, ...args);
+  const runDoctor = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", ...args], {
         cwd: tmp.dir,
         env: {
           PATH: process.env.PATH ?? "",
@@ -32,15 +35,18 @@ describe("keyless doctor", () => {
         },
       });
       let stdout = "";
+      let stderr = "";
       p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+      p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
       const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
       p.once("exit", (status) => {
         clearTimeout(timer);
-        resolve({ status, stdout });
+        resolve({ status, stdout, stderr });
       });
     });
 
   beforeAll(async () => {
+    azurite = await startTestAzurite();
     env = await startStandIns({
       identities: [good, noAccess],
       secrets: [{ name: "db-path", value: path.join(tmp.dir, "state.db") }],
@@ -66,6 +72,24 @@ describe("keyless doctor", () => {
         vaultUri: `https://127.0.0.1:${closedPort}`,
         azureClientId: good.clientId,
         requestTimeout: "2s",
+      }),
+      "aca-no-manifest.yaml": component("aca-no-manifest", "secretstores.keyless", {
+        containerAppManifest: "no-such-app.yaml",
+      }),
+      "table-to-create.yaml": component("table-to-create", "state.keyless", {
+        backend: "tables",
+        tableEndpoint: azurite.tableUrl,
+        accountName: DEV_ACCOUNT,
+        accountKey: DEV_KEY,
+        tableName: "notcreatedyet",
+      }),
+      "table-skip-create.yaml": component("table-skip-create", "state.keyless", {
+        backend: "tables",
+        tableEndpoint: azurite.tableUrl,
+        accountName: DEV_ACCOUNT,
+        accountKey: DEV_KEY,
+        tableName: "notcreatedyet",
+        skipCreateTable: "true",
       }),
       "state-ok.yaml": component(
         "state-ok",
@@ -95,6 +119,7 @@ describe("keyless doctor", () => {
     );
   });
   afterAll(async () => {
+    await azurite?.stop();
     await env?.close();
     tmp.cleanup();
   });
@@ -136,5 +161,49 @@ describe("keyless doctor", () => {
     expect(r.stdout).toContain("keyless doctor: problems found");
     expect(r.stdout).toMatch(/\[FAIL\] vault https:\/\/127\.0\.0\.1:\d+: .*HTTP 403/);
     expect(r.stdout).toMatch(/fix: az role assignment create --role "Key Vault Secrets User"/);
+  });
+
+  it("says what serve would do with a missing table: create it, unless skipCreateTable is set", async () => {
+    const report = JSON.parse((await run("--json")).stdout) as DoctorReport;
+    const table = (name: string) =>
+      report.components.find((c) => c.component === name)!.checks.find((k) => k.name.startsWith("table"))!;
+    const create = table("table-to-create");
+    expect(create.status).toBe("warn");
+    expect(create.detail).toContain("keyless creates it at Init (skipCreateTable is not set)");
+    expect(create.detail).not.toContain("skipCreateTable is set");
+    const skip = table("table-skip-create");
+    expect(skip.status).toBe("fail");
+    expect(skip.detail).toContain("skipCreateTable is set");
+    expect(skip.fix).toContain("az storage table create --name notcreatedyet");
+  });
+
+  it("reports a --components path that does not exist, without a stack trace, and exits 1", async () => {
+    const r = await runDoctor("--components", path.join(tmp.dir, "nonexistent"));
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/nonexistent: does not exist/);
+    expect(r.stdout).toContain("checked: 0 keyless component(s) in 0 YAML file(s)");
+    expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("exits 1 and says nothing was checked when the YAMLs hold no keyless component", async () => {
+    const other = path.join(tmp.dir, "other");
+    mkdirSync(other);
+    writeFileSync(path.join(other, "redis.yaml"), component("cache", "state.redis", { redisHost: "x:6379" }));
+    for (const target of [other, path.join(other, "redis.yaml")]) {
+      const r = await runDoctor("--components", target);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toContain("problems found");
+      expect(r.stdout).toContain("nothing was checked");
+      expect(r.stdout).not.toContain("all checks passed");
+    }
+  });
+
+  it("builds the containerapp source as serve does, so an unreadable manifest fails", async () => {
+    const report = JSON.parse((await run("--json")).stdout) as DoctorReport;
+    const check = report.components
+      .find((c) => c.component === "aca-no-manifest")!
+      .checks.find((k) => k.name === "containerapp source")!;
+    expect(check.status).toBe("fail");
+    expect(check.detail).toMatch(/cannot read the app manifest .*no-such-app\.yaml \(ENOENT\)/);
   });
 });

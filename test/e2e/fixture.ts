@@ -23,6 +23,7 @@ export interface StackOptions {
   components: string[];
   extra?: Record<string, string>;
   keylessEnv?: Record<string, string>;
+  keylessUmask?: string;
   appId?: string;
 }
 
@@ -35,6 +36,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     socketDir,
     dataDir,
     ...(opts.keylessEnv ? { env: opts.keylessEnv } : {}),
+    ...(opts.keylessUmask ? { umask: opts.keylessUmask } : {}),
   };
   // keyless must be listening before daprd starts: daprd scans the socket folder once.
   let keyless = await startKeyless(keylessOpts);

@@ -19,6 +19,8 @@ export interface KeylessOptions {
   env?: Record<string, string>;
   cwd?: string;
   componentName?: string;
+  /** Start keyless under this umask (octal text, e.g. "022"), as a shell would. */
+  umask?: string;
 }
 
 /** Every line written by every keyless process in this test file (for the secret/log canary checks). */
@@ -27,7 +29,10 @@ export const allKeylessLines: string[] = [];
 export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess> {
   const name = opts.componentName ?? "keyless";
   const socket = path.join(opts.socketDir, `${name}.sock`);
-  const proc = spawn(process.execPath, [KEYLESS_MAIN, "serve"], {
+  const [cmd, args] = opts.umask
+    ? ["/bin/sh", ["-c", `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, KEYLESS_MAIN, "serve"]]
+    : [process.execPath, [KEYLESS_MAIN, "serve"]];
+  const proc = spawn(cmd, args, {
     cwd: opts.cwd ?? REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",

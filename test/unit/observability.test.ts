@@ -3,6 +3,7 @@ import { Writable } from "node:stream";
 import type { ComponentKind } from "../../src/components/kind.js";
 import { createLoggerFactory } from "../../src/observability/logger.js";
 import { redactMetadata } from "../../src/observability/redact.js";
+import { stateMetadata } from "../../src/metadata/stateMetadata.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { testRegistry } from "../helpers/contexts.js";
 
@@ -20,9 +21,13 @@ function memorySink() {
 describe("logging", () => {
   it("shows allow-listed metadata and redacts the rest", () => {
     expect(
-      redactMetadata({ vaultName: "kv1", connectionString: "AccountKey=abc", somethingNew: "x" }),
+      redactMetadata(
+        { tableName: "t1", connectionString: "AccountKey=abc", somethingNew: "x", keyPrefix: "name" },
+        stateMetadata,
+      ),
     ).toEqual({
-      vaultName: "kv1",
+      tableName: "t1",
+      keyPrefix: "name",
       connectionString: "[redacted]",
       somethingNew: "[redacted]",
     });
@@ -35,7 +40,7 @@ describe("logging", () => {
     const kind: ComponentKind<object> = {
       category: "state",
       features: [],
-      secretKeys: ["connectionString"],
+      metadata: stateMetadata,
       build: async () => ({}),
       close: async () => undefined,
     };

@@ -2,17 +2,19 @@
  * The `containerapp` source: secrets as Azure Container Apps hands them to a container.
  * - The secrets volume (`secretsMountPath`, storageType: Secret): one file per secret, file name = secret
  *   name, content = value. Only names Container Apps allows (lower-case letters, digits, "-", ".") are
- *   looked up, so "../x", "/etc/passwd" or "a/b" can never leave the folder; dot-files are ignored.
+ *   looked up, so "../x", "/etc/passwd" or "a/b" can never leave the folder; dot-files are ignored, and
+ *   an entry whose link resolves outside the folder is treated as absent.
  * - An app manifest (`containerAppManifest`, the JSON or YAML of `az containerapp show`): env vars of
  *   the container that carry a `secretRef` are read from this process's environment; otherwise a secret
  *   with `value` is served as is, and one with `keyVaultUrl` + `identity` is fetched from Key Vault
  *   with that identity (a user-assigned resource id, or "system"), as Container Apps itself would.
  */
 import { readdir, readFile } from "node:fs/promises";
-import path from "node:path";
 import { parse as parseYaml } from "yaml";
 import { errors } from "../../errors/catalog.js";
+import type { Logger } from "../../observability/logger.js";
 import type { SecretSource, SecretValue } from "../source.js";
+import { readContainedFile } from "./containedFile.js";
 
 const ACA_NAME = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
 
@@ -42,6 +44,8 @@ export interface ContainerAppSourceOptions {
   manifest?: ContainerAppManifest;
   env: NodeJS.ProcessEnv;
   resolveKeyVaultRef: KeyVaultReferenceResolver;
+  /** Says (at debug) why a volume entry was ignored. */
+  log?: Logger;
 }
 
 export function isContainerAppSecretName(name: string): boolean {
@@ -98,10 +102,9 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
   async function fromVolume(name: string): Promise<string | undefined> {
     if (!opts.mountPath) return undefined;
     try {
-      return await readFile(path.join(opts.mountPath, name), "utf8");
+      return await readContainedFile(opts.mountPath, name, opts.log);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "EISDIR" || code === "ENOTDIR") return undefined;
       throw errors.sourceFailed(
         opts.instance,
         label,

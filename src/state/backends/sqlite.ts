@@ -5,12 +5,11 @@
  * background sweep.
  */
 import { randomUUID } from "node:crypto";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
 import Database from "better-sqlite3";
 import { errors } from "../../errors/catalog.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
 import type { Logger } from "../../observability/logger.js";
+import { preparePrivateFile } from "../../persistence/privateFs.js";
 
 export interface SqliteBackendOptions {
   instance: string;
@@ -39,9 +38,9 @@ export function newEtag(): string {
 
 export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
   const { instance, now, log } = opts;
-  mkdirSync(path.dirname(opts.file), { recursive: true });
   let db: Database.Database;
   try {
+    preparePrivateFile(opts.file, log);
     db = new Database(opts.file, { timeout: opts.busyTimeoutMs });
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);

@@ -99,7 +99,8 @@ describe("secret sources and chain", () => {
     const store = new SecretStore("s", [src]);
     expect((await store.bulkGet({ maxresults: "2" })).size).toBe(2);
     await expect(store.bulkGet({ maxresults: "lots" })).rejects.toMatchObject({
-      code: "SECRET_NAME_INVALID",
+      code: "REQUEST_INVALID",
+      message: expect.stringContaining("maxresults must be a positive integer"),
     });
   });
 

@@ -3,19 +3,22 @@ import type { ComponentKind } from "../../../src/components/kind.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
 import path from "node:path";
 import { readdirSync, readFileSync } from "node:fs";
-import { testRegistry } from "../../helpers/contexts.js";
+import { testKindContext, testRegistry } from "../../helpers/contexts.js";
+import { InstanceRegistry } from "../../../src/server/instances.js";
+import { SavedInitStore } from "../../../src/persistence/savedInit.js";
+import { stateMetadata } from "../../../src/metadata/stateMetadata.js";
 
 interface Fake {
   props: Record<string, string>;
   closed: boolean;
 }
 
-function fakeKind(secretKeys: string[] = []) {
+function fakeKind() {
   const built: Fake[] = [];
   const kind: ComponentKind<Fake> = {
     category: "state",
     features: ["ETAG"],
-    secretKeys,
+    metadata: stateMetadata,
     async build(props) {
       await new Promise((r) => setTimeout(r, 5));
       const f = { props, closed: false };
@@ -57,7 +60,7 @@ describe("InstanceRegistry", () => {
   });
 
   it("never writes credential keys to disk and refuses to restore without them", async () => {
-    const { kind } = fakeKind(["connectionString"]);
+    const { kind } = fakeKind();
     await registry().init(kind, "b", { connectionString: "AccountKey=canary-secret", tableName: "t" });
     const dir = path.join(tmp.dir, "instances");
     const text = readdirSync(dir)
@@ -93,5 +96,30 @@ describe("InstanceRegistry", () => {
     await r.init(b.kind, "same", { v: "secret" });
     expect(await r.use(a.kind, "same", async (f) => f.props.v)).toBe("state");
     expect(await r.use(b.kind, "same", async (f) => f.props.v)).toBe("secret");
+  });
+
+  it("ties an instance to the live connection that initialised it", async () => {
+    const { kind } = fakeKind();
+    const r = new InstanceRegistry(
+      new SavedInitStore(path.join(tmp.dir, "own")),
+      testKindContext(tmp.dir),
+      50,
+    );
+    await r.init(kind, "s", { path: "a.db" }, "conn-a");
+    await r.init(kind, "s", { path: "a.db" }, "conn-b"); // identical metadata is shared
+    // conn-b owns it too now, so even its first owner may not change it while conn-b lives.
+    await expect(r.init(kind, "s", { path: "a2.db" }, "conn-a")).rejects.toMatchObject({
+      code: "INSTANCE_IN_USE",
+    });
+    r.connectionClosed("conn-b");
+    await r.init(kind, "s", { path: "a3.db" }, "conn-a"); // its own re-Init, no other owner left
+    await expect(r.init(kind, "s", { path: "b.db" }, "conn-c")).rejects.toMatchObject({
+      code: "INSTANCE_IN_USE",
+      message: expect.stringMatching(/another live daprd connection with different metadata \(path\)/),
+    });
+    expect(await r.use(kind, "s", async (f) => f.props.path)).toBe("a3.db");
+    r.connectionClosed("conn-a"); // e.g. daprd hot reload: the old connection goes, the new one re-Inits
+    await r.init(kind, "s", { path: "b.db" }, "conn-c");
+    expect(await r.use(kind, "s", async (f) => f.props.path)).toBe("b.db");
   });
 });

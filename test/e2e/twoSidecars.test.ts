@@ -1,0 +1,76 @@
+/**
+ * Two daprd sidecars on one keyless socket both define "statestore". The second must not silently take
+ * over the first app's instance (its writes would land in the other app's database); hot reload of the
+ * first app's own YAML must still replace its instance.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { componentYaml } from "../helpers/componentYaml.js";
+import { startDaprd, writeResources, type Daprd } from "../helpers/daprd.js";
+import { stateApi } from "../helpers/http.js";
+import { startKeyless, type KeylessProcess } from "../helpers/keyless.js";
+import { makeTmpDir } from "../helpers/tmp.js";
+import { waitFor } from "../helpers/wait.js";
+
+const store = (file: string) => componentYaml("statestore", "state.keyless", { path: file });
+
+function keysIn(file: string): string[] {
+  if (!existsSync(file)) return [];
+  const db = new Database(file, { readonly: true });
+  try {
+    return (db.prepare("SELECT key FROM state ORDER BY key").all() as { key: string }[]).map((r) => r.key);
+  } finally {
+    db.close();
+  }
+}
+
+describe("two daprd sidecars sharing one keyless", () => {
+  const tmp = makeTmpDir("two");
+  const socketDir = path.join(tmp.dir, "sock");
+  const dbA = path.join(tmp.dir, "app-a.db");
+  const dbA2 = path.join(tmp.dir, "app-a-reloaded.db");
+  const dbB = path.join(tmp.dir, "app-b.db");
+  let keyless: KeylessProcess;
+  let daprdA: Daprd;
+  let resourcesA: string;
+
+  beforeAll(async () => {
+    keyless = await startKeyless({ socketDir, dataDir: path.join(tmp.dir, "data") });
+    resourcesA = writeResources(path.join(tmp.dir, "res-a"), [], { "statestore.yaml": store(dbA) });
+    daprdA = await startDaprd({ socketDir, resourcesDir: resourcesA, appId: "app-a" });
+  });
+  afterAll(async () => {
+    await daprdA?.stop();
+    await keyless?.stop();
+    tmp.cleanup();
+  });
+
+  it("refuses a second sidecar's different statestore, and app 1's writes stay in app 1's database", async () => {
+    const a = stateApi(daprdA.http, "statestore");
+    expect((await a.save([{ key: "before", value: 1 }])).status).toBe(204);
+
+    const resourcesB = writeResources(path.join(tmp.dir, "res-b"), [], { "statestore.yaml": store(dbB) });
+    const b = startDaprd({ socketDir, resourcesDir: resourcesB, appId: "app-b" });
+    await expect(b).rejects.toThrow(/already initialised by another live daprd connection/);
+
+    expect((await a.save([{ key: "after", value: 2 }])).status).toBe(204);
+    expect(keysIn(dbA)).toEqual(["app-a||after", "app-a||before"]);
+    expect(keysIn(dbB)).toEqual([]);
+  });
+
+  it("still lets the first sidecar's hot reload replace its own instance", async () => {
+    writeFileSync(path.join(resourcesA, "statestore.yaml"), store(dbA2));
+    const a = stateApi(daprdA.http, "statestore");
+    await waitFor(
+      "the reloaded statestore to write to the new database",
+      async () => {
+        await a.save([{ key: "reloaded", value: 3 }]);
+        return keysIn(dbA2).includes("app-a||reloaded") || undefined;
+      },
+      { timeoutMs: 30_000, intervalMs: 300 },
+    );
+    expect(keyless.lines.filter((l) => l.includes("INSTANCE_IN_USE"))).toHaveLength(1); // app 2's, above
+  });
+});
