@@ -326,16 +326,20 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       await backend.close();
       report.checks.push({ name: `table ${md.tableName}`, status: "ok", detail: "reachable and readable" });
     } catch (e) {
-      const msg = isKeylessError(e) ? e.message : String(e);
+      // Only KeylessError messages are shown: SDK text can carry a URL with a SAS.
+      const msg = isKeylessError(e) ? e.message : `unexpected ${e instanceof Error ? e.name : "error"}`;
       report.checks.push({
         name: `table ${md.tableName}`,
         status: /does not exist/.test(msg) && !md.skipCreateTable ? "warn" : "fail",
         detail: msg,
-        fix: /Storage Table Data Contributor/.test(msg)
-          ? `az role assignment create --role "Storage Table Data Contributor" --assignee <principal id> --scope <resource id of the storage account>`
-          : /does not exist/.test(msg)
-            ? "keyless creates the table at Init unless skipCreateTable is set"
-            : "check tableEndpoint / accountName and the account's network rules",
+        fix:
+          isKeylessError(e) && e.code === "METADATA_INVALID"
+            ? "correct the component metadata as the message says"
+            : /Storage Table Data Contributor/.test(msg)
+              ? `az role assignment create --role "Storage Table Data Contributor" --assignee <principal id> --scope <resource id of the storage account>`
+              : /does not exist/.test(msg)
+                ? "keyless creates the table at Init unless skipCreateTable is set"
+                : "check tableEndpoint / accountName and the account's network rules",
       });
     }
   }

@@ -1,6 +1,7 @@
 /** The `state.keyless` component kind: metadata -> StateStore on the configured backend. */
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
+import { isKeylessError } from "../errors/keylessError.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { describeIdentity, identityFromMetadata } from "../identity/identitySpec.js";
 import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
@@ -65,7 +66,12 @@ async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
     auth = { kind: "token", endpoint: md.tableEndpoint!, credential, describe: describeIdentity(spec) };
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
-      throw errors.backendFailed(ctx.instance, "tables", `getting a token: ${(e as Error).message}`);
+      throw errors.backendFailed(
+        ctx.instance,
+        "tables",
+        `getting a token: ${isKeylessError(e) ? e.message : "unexpected error"}`,
+        e,
+      );
     });
   }
   const backend = await openTablesBackend({
