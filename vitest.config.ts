@@ -1,3 +1,4 @@
+import { rmSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { ensureTestTls } from "./dev/tls.js";
@@ -7,6 +8,9 @@ import { ensureTestTls } from "./dev/tls.js";
 const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
 process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
 process.env.KEYLESS_TEST_TLS_DIR = tls.dir;
+
+// The whole-suite record (test/helpers/suiteRecord.ts) starts empty on every run; the last project scans it.
+rmSync(path.resolve(".test-tmp/suite-record"), { recursive: true, force: true });
 
 export default defineConfig({
   test: {
@@ -29,6 +33,13 @@ export default defineConfig({
           // Each file starts its own keyless + daprd; two at a time fit 2 cores.
           maxWorkers: 2,
           fileParallelism: true,
+        },
+      },
+      {
+        test: {
+          name: "suite-scan",
+          sequence: { groupOrder: 2 },
+          include: ["test/suite/**/*.test.ts"],
         },
       },
     ],

@@ -3,7 +3,7 @@
  * Each entry builds a KeylessError; none of them ever includes a secret value or a state value.
  */
 import { failureSummary, type AzureFailure } from "./azureFailure.js";
-import { KeylessError } from "./keylessError.js";
+import { isKeylessError, KeylessError } from "./keylessError.js";
 
 const quote = (s: string, max = 120): string => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
@@ -113,7 +113,7 @@ export const errors = {
     new KeylessError(
       "SOURCE_FAILED",
       `secret store ${quote(instance)}: source ${source} failed${name === undefined ? "" : ` for secret ${quote(name)}`}: ${reason}`,
-      { cause, ...extra },
+      { cause, reason, ...extra },
     ),
   sourceBackingOff: (
     instance: string,
@@ -126,7 +126,8 @@ export const errors = {
       instance,
       source,
       name,
-      `the source asked keyless to wait (Retry-After); not calling it for another ${Math.ceil(waitMs / 1000)}s`,
+      `${isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : ""}` +
+        `keyless is not calling it again for another ${Math.ceil(waitMs / 1000)}s, as it asked`,
       cause,
       { transient: true, retryAfterMs: waitMs },
     ),

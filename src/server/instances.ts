@@ -10,7 +10,7 @@ import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { BuildContext, ComponentKind, KindContext } from "../components/kind.js";
 import type { SavedInitStore } from "../persistence/savedInit.js";
-import type { Logger } from "../observability/logger.js";
+import { errorField, type Logger } from "../observability/logger.js";
 import { redactMetadata } from "../observability/redact.js";
 
 class Entry<T> {
@@ -34,7 +34,7 @@ class Entry<T> {
 
   private close(): void {
     this.closeImpl(this.impl).catch((e: unknown) =>
-      this.log.warn({ err: (e as Error).message }, "closing a replaced instance failed"),
+      this.log.warn({ err: errorField(e) }, "closing a replaced instance failed"),
     );
   }
 }
@@ -73,7 +73,7 @@ export class InstanceRegistry {
     } catch (e) {
       // Serving matters more than surviving our own restart; say so and carry on.
       this.log.warn(
-        { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+        { instance, err: errorField(e) },
         "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
       );
     }

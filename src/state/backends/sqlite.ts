@@ -10,7 +10,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { errors } from "../../errors/catalog.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
-import type { Logger } from "../../observability/logger.js";
+import { errorField, type Logger } from "../../observability/logger.js";
 
 export interface SqliteBackendOptions {
   instance: string;
@@ -168,7 +168,7 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
       }
       if (removed > 0) log.debug({ removed }, "removed expired state rows");
     } catch (e) {
-      log.warn({ err: (e as Error).message }, "expired-row sweep failed; will retry");
+      log.warn({ err: errorField(e) }, "expired-row sweep failed; will retry");
     }
   }, opts.cleanupIntervalMs);
   sweepTimer.unref();

@@ -13,7 +13,7 @@
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import { errors } from "../../errors/catalog.js";
 import { isKeylessError, KeylessError } from "../../errors/keylessError.js";
-import type { Logger } from "../../observability/logger.js";
+import { errorField, type Logger } from "../../observability/logger.js";
 import { SingleFlight } from "../../util/singleFlight.js";
 import type { Backend, WriteOp } from "../backend.js";
 import { toTableKey } from "../tablesKey.js";
@@ -230,7 +230,7 @@ class TablesBackend implements Backend {
       if (removed > 0) this.opts.log.debug({ removed }, "removed expired state entities");
     } catch (e) {
       this.opts.log.warn(
-        { err: { code: "BACKEND_FAILED", message: this.fail("the expiry sweep", e).message } },
+        { err: errorField(this.fail("the expiry sweep", e)) },
         "expired-entity sweep failed; will retry",
       );
     }
