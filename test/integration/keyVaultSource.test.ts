@@ -168,7 +168,7 @@ describe("keyvault source against the stand-ins", () => {
   });
 
   describe("BulkGet", () => {
-    const names = (m: Map<string, string>) => [...m.keys()];
+    const names = (m: Map<string, unknown>) => [...m.keys()];
 
     it("leaves out only secrets unreadable by design: disabled, expired, not yet valid, 403, deleted since listed", async () => {
       const s = source(system); // may read only db-password: every other GET is a 403 on that secret
