@@ -24,7 +24,12 @@ export const stateMetadataSchema = z.object({
     .default("normal"),
   busyTimeout: durationText({ min: 0, max: 600_000 }).optional().default(5_000),
   ttlCleanupInterval: durationText({ min: 100, max: 86_400_000 }).optional().default(60_000),
-  tableEndpoint: z.url({ protocol: /^https?$/, message: "must be an https:// URL" }).optional(),
+  tableEndpoint: z
+    .url({
+      protocol: /^https?$/,
+      message: "must be an https:// URL (http:// only for a local Azurite with a shared key)",
+    })
+    .optional(),
   accountName: z
     .string()
     .trim()

@@ -9,6 +9,7 @@ import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
 import { openSqliteBackend } from "./backends/sqlite.js";
 import { openTablesBackend, type TablesAuth } from "./backends/tables.js";
+import { connect } from "./backends/tablesConnection.js";
 import { StateStore } from "./store.js";
 
 export const STATE_FEATURES = ["ETAG", "TRANSACTIONAL", "TTL"] as const;
@@ -64,6 +65,8 @@ async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
     const spec = identityFromMetadata(md);
     const credential = ctx.credentials.get(spec);
     auth = { kind: "token", endpoint: md.tableEndpoint!, credential, describe: describeIdentity(spec) };
+    // Refuse a transport that would expose the token before asking for one.
+    connect(ctx.instance, md.tableName, auth);
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
       throw errors.backendFailed(
