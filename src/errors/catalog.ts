@@ -5,6 +5,9 @@
 import { failureSummary, type AzureFailure } from "./azureFailure.js";
 import { isKeylessError, KeylessError } from "./keylessError.js";
 
+/** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */
+const AUTH_REFUSED = new Set(["InvalidAuthenticationInfo", "AuthenticationFailed"]);
+
 const quote = (s: string, max = 120): string => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
 export const errors = {
@@ -219,6 +222,13 @@ export const errors = {
   ) => {
     let reason: string;
     if (f.kind === "timeout") reason = "no answer in time";
+    else if (f.status === 400 && f.serviceCode !== undefined && AUTH_REFUSED.has(f.serviceCode))
+      reason =
+        who.kind === "sas"
+          ? `the storage account refused the SAS (${failureSummary(f)})`
+          : who.kind === "sharedKey"
+            ? `the storage account refused the shared key (${failureSummary(f)})`
+            : `the service refused the token of ${who.describe} (${failureSummary(f)})`;
     else if (f.status === 401 && who.kind === "token")
       reason = `the service rejected the token of ${who.describe} (HTTP 401) even after a newly issued one`;
     else if ((f.status === 403 || f.status === 401) && who.kind === "token")
@@ -249,10 +259,11 @@ export const errors = {
       "METADATA_INVALID",
       `state instance ${quote(instance)}: invalid component metadata: ${field}: ${reason}`,
     ),
-  connectionStringInvalid: (instance: string, reason: string) =>
+  connectionStringInvalid: (instance: string, reason: string, cause?: unknown) =>
     new KeylessError(
       "METADATA_INVALID",
       `state instance ${quote(instance)}: invalid component metadata: connectionString: ${reason} (the value is not shown)`,
+      { cause },
     ),
   internal: (op: string) =>
     new KeylessError(

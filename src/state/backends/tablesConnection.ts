@@ -58,7 +58,7 @@ export function readConnectionString(instance: string, cs: string): ConnectionSt
   }
   let endpoint = parts.get("tableendpoint");
   const account = parts.get("accountname");
-  if (!endpoint && account) {
+  if (endpoint === undefined && account) {
     const protocol = parts.get("defaultendpointsprotocol") ?? "https";
     endpoint = `${protocol}://${account}.table.${parts.get("endpointsuffix") ?? "core.windows.net"}`;
   }
@@ -128,7 +128,7 @@ export function connect(instance: string, table: string, auth: TablesAuth): Conn
     retryOptions: { maxRetries: 3, retryDelayInMs: 200, maxRetryDelayInMs: 4000 },
     ...(insecure && { allowInsecureConnection: true }),
   };
-  const makeClient = (): TableClient => {
+  const build = (): TableClient => {
     switch (auth.kind) {
       case "connectionString":
         return TableClient.fromConnectionString(auth.connectionString, table, options);
@@ -143,6 +143,16 @@ export function connect(instance: string, table: string, auth: TablesAuth): Conn
         return new TableClient(auth.endpoint, table, auth.credential, options);
     }
   };
+  // The SDK parses connection strings itself; whatever it cannot read is a configuration mistake.
+  const makeClient = (): TableClient => {
+    try {
+      return build();
+    } catch (e) {
+      if (auth.kind !== "connectionString") throw e;
+      throw errors.connectionStringInvalid(instance, "the Azure SDK cannot read it", e);
+    }
+  };
+  makeClient();
   return {
     endpoint: printableEndpoint(facts.endpoint),
     who,
