@@ -1,0 +1,25 @@
+/**
+ * The one place that creates the SQLite database folder and file and opens them (WAL; `synchronous:
+ * full` also survives power loss). Kept on its own so file-system policy (modes, ownership) has one home.
+ */
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { errors } from "../../errors/catalog.js";
+
+export function openDatabaseFile(
+  instance: string,
+  file: string,
+  synchronous: "normal" | "full",
+  busyTimeoutMs: number,
+): Database.Database {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file, { timeout: busyTimeoutMs });
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
+    return db;
+  } catch (e) {
+    throw errors.backendFailed(instance, "sqlite", `opening ${file}`, e);
+  }
+}
