@@ -254,6 +254,13 @@ export const errors = {
       },
     );
   },
+  /** A keyless error (e.g. from the identity) met during a backend step: says which step, keeps code and cause. */
+  backendStepFailed: (instance: string, op: string, where: string, e: KeylessError) =>
+    new KeylessError(e.code, `state instance ${quote(instance)}: ${op} on ${where}: ${e.message}`, {
+      cause: e,
+      transient: e.transient,
+      ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
+    }),
   tablesInsecureEndpoint: (instance: string, field: string, reason: string) =>
     new KeylessError(
       "METADATA_INVALID",

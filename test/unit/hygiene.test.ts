@@ -48,4 +48,19 @@ describe("secrets hygiene in the code", () => {
     }
     expect(offenders).toEqual([]);
   });
+
+  it("builds every error message in the catalog, and reads SDK errors only in errors/azureFailure.ts", () => {
+    const src = shipped.filter((p) => p.includes(`${path.sep}src${path.sep}`));
+    const rel = (f: string) => path.relative(REPO_ROOT, f);
+    const outsideCatalog = src.filter(
+      (f) =>
+        !f.endsWith(path.join("errors", "catalog.ts")) && /new KeylessError\(/.test(readFileSync(f, "utf8")),
+    );
+    expect(outsideCatalog.map(rel)).toEqual([]);
+    // The SDK's error shapes (statusCode, details, response headers) are read in one place only.
+    const readers = src.filter((f) =>
+      /\.statusCode\b|\bRestErrorLike\b|\.details\?\.|isRestError\(/.test(readFileSync(f, "utf8")),
+    );
+    expect(readers.map(rel)).toEqual(["src/errors/azureFailure.ts"]);
+  });
 });

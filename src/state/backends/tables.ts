@@ -12,7 +12,7 @@
  */
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import { errors } from "../../errors/catalog.js";
-import { isKeylessError, KeylessError } from "../../errors/keylessError.js";
+import { isKeylessError, type KeylessError } from "../../errors/keylessError.js";
 import { errorField, type Logger } from "../../observability/logger.js";
 import { SingleFlight } from "../../util/singleFlight.js";
 import type { Backend, WriteOp } from "../backend.js";
@@ -80,10 +80,7 @@ class TablesBackend implements Backend {
   fail = (op: string, e: unknown): KeylessError => {
     const { instance, skipCreateTable } = this.opts;
     if (isKeylessError(e)) {
-      return new KeylessError(e.code, `state instance "${instance}": ${op} on ${this.where}: ${e.message}`, {
-        cause: e,
-        transient: e.transient,
-      });
+      return errors.backendStepFailed(instance, op, this.where, e);
     }
     const f = describeAzureFailure(e);
     return errors.tablesFailed(instance, op, this.where, this.connection.who, f, skipCreateTable, e);
