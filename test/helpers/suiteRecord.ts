@@ -6,23 +6,20 @@
  * - `answers-*.log`: every HTTP error body daprd answered to a test;
  * - `doctor-*.log`: every `keyless doctor` output;
  * - `canaries-*.txt`: values that must never appear in any of those (secret values, tokens, keys, SAS).
- * The folder is emptied when vitest starts (vitest.config.ts). One file per kind and process: appends of
- * whole lines never interleave.
+ * Each vitest run has its own folder (KEYLESS_SUITE_RECORD_DIR, set by vitest.config.ts). One file per kind
+ * and process: appends of whole lines never interleave.
  */
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "./paths.js";
 
-export const SUITE_RECORD_DIR = path.join(REPO_ROOT, ".test-tmp/suite-record");
+export const SUITE_RECORD_DIR =
+  process.env.KEYLESS_SUITE_RECORD_DIR ?? path.join(REPO_ROOT, ".test-tmp/suite-record/run-unknown");
 
 export type RecordKind = "keyless" | "daprd" | "answers" | "doctor";
 
-let made = false;
 function file(name: string): string {
-  if (!made) {
-    mkdirSync(SUITE_RECORD_DIR, { recursive: true });
-    made = true;
-  }
+  mkdirSync(SUITE_RECORD_DIR, { recursive: true });
   return path.join(SUITE_RECORD_DIR, `${name}-${process.pid}.log`);
 }
 
