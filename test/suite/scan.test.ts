@@ -4,18 +4,30 @@
  * run, against every canary any test planted (secret values, issued tokens, SAS, account keys,
  * connection strings). Run alone it scans whatever the last run left.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStrictJson } from "../helpers/strictJson.js";
 import { SUITE_RECORD_DIR } from "../helpers/suiteRecord.js";
 
-const files = existsSync(SUITE_RECORD_DIR) ? readdirSync(SUITE_RECORD_DIR) : [];
+/** This run's record; run alone (nothing recorded by this run), the latest run that recorded something. */
+function recordDir(): string {
+  const has = (d: string) => existsSync(d) && readdirSync(d).length > 0;
+  if (has(SUITE_RECORD_DIR)) return SUITE_RECORD_DIR;
+  const parent = path.dirname(SUITE_RECORD_DIR);
+  const runs = readdirSync(parent)
+    .map((d) => path.join(parent, d))
+    .filter(has)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  return runs[0] ?? SUITE_RECORD_DIR;
+}
+const dir = recordDir();
+const files = existsSync(dir) ? readdirSync(dir) : [];
 const read = (prefix: string) =>
   files
     .filter((f) => f.startsWith(`${prefix}-`))
     .flatMap((f) =>
-      readFileSync(path.join(SUITE_RECORD_DIR, f), "utf8")
+      readFileSync(path.join(dir, f), "utf8")
         .split("\n")
         .filter((l) => l !== "")
         .map((line) => ({ file: f, line })),
