@@ -27,6 +27,8 @@ export interface FaultProxy {
   clear(): void;
   /** Answers 401 to requests carrying exactly these bearer tokens from now on. */
   revokeTokens(tokens: Iterable<string>): void;
+  /** Answers 401 to every bearer token (on), as when the identity lost access, until turned off. */
+  refuseAllTokens(on: boolean): void;
   /** Requests refused because of a revoked token. */
   readonly revokedRefusals: number;
   close(): Promise<void>;
@@ -41,9 +43,10 @@ export async function startFaultProxy(opts: {
   const state = { faulted: 0, passed: 0, revokedRefusals: 0 };
   const log: { at: number; faulted: boolean }[] = [];
   const revoked = new Set<string>();
+  let refuseAll = false;
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
     const auth = req.headers.authorization;
-    if (auth?.startsWith("Bearer ") && revoked.has(auth.slice(7))) {
+    if (auth?.startsWith("Bearer ") && (refuseAll || revoked.has(auth.slice(7)))) {
       state.revokedRefusals++;
       log.push({ at: Date.now(), faulted: true });
       req.resume();
@@ -117,6 +120,9 @@ export async function startFaultProxy(opts: {
     log,
     revokeTokens(tokens) {
       for (const t of tokens) revoked.add(t);
+    },
+    refuseAllTokens(on) {
+      refuseAll = on;
     },
     fail(p) {
       plan = { ...p };

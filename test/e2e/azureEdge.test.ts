@@ -111,6 +111,18 @@ describe("the Azure edge under faults, through daprd", () => {
       expect((await s.get("k2")).json).toBe(2);
     });
 
+    it("Tables: reports a 401 on the retry naming the identity, after exactly one new token", async () => {
+      const s = stateApi(stack.daprd.http, "tablesmi");
+      const before = minted();
+      proxy.refuseAllTokens(true);
+      const r = await s.save([{ key: "k3", value: 3 }]);
+      proxy.refuseAllTokens(false);
+      expect(r.status).toBe(503);
+      expect(r.text).toContain(app.clientId);
+      expect(r.text).toContain("HTTP 401) even after a newly issued one");
+      expect(minted()).toBe(before + 1);
+    });
+
     it("reports a 401 on the retry naming the identity", async () => {
       env.vault.revokeTokensIssuedBefore(Math.floor(Date.now() / 1000) + 3600);
       const r = await call("GET", `${secrets}/kv/b-00`);
