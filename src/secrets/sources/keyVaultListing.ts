@@ -10,7 +10,7 @@ import type { SecretProperties } from "@azure/keyvault-secrets";
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import type { Logger } from "../../observability/logger.js";
 
-const PAGE_SIZE = 25;
+export const PAGE_SIZE = 25;
 const PARALLELISM = 8;
 
 /** Whether a listed secret can be read now; returns the reason it cannot, or undefined. */
@@ -43,8 +43,6 @@ export async function listReadableNames(
   }
   return names;
 }
-
-export { PAGE_SIZE };
 
 /** Reads every name with a small parallelism cap, keeping the listing's order. */
 export async function readAll(
