@@ -11,6 +11,7 @@ import { isKeylessError } from "../errors/keylessError.js";
 import type { BuildContext, ComponentKind, KindContext } from "../components/kind.js";
 import type { SavedInitStore } from "../persistence/savedInit.js";
 import { errorField, type Logger } from "../observability/logger.js";
+import { SingleFlight } from "../util/singleFlight.js";
 import { redactMetadata } from "../observability/redact.js";
 
 class Entry<T> {
@@ -43,7 +44,7 @@ const COMPONENT_TYPE = { state: "state.keyless", secretstores: "secretstores.key
 
 export class InstanceRegistry {
   private readonly entries = new Map<string, Entry<unknown>>();
-  private readonly restoring = new Map<string, Promise<Entry<unknown>>>();
+  private readonly restoring = new SingleFlight<string, Entry<unknown>>();
   private readonly log: Logger;
 
   constructor(
@@ -116,12 +117,7 @@ export class InstanceRegistry {
   }
 
   private restore(kind: ComponentKind<unknown>, instance: string, key: string): Promise<Entry<unknown>> {
-    let pending = this.restoring.get(key);
-    if (!pending) {
-      pending = this.doRestore(kind, instance, key).finally(() => this.restoring.delete(key));
-      this.restoring.set(key, pending);
-    }
-    return pending;
+    return this.restoring.run(key, () => this.doRestore(kind, instance, key));
   }
 
   private async doRestore(
