@@ -1,3 +1,4 @@
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "vitest/config";
 import { ensureTestTls } from "./dev/tls.js";
@@ -7,6 +8,17 @@ import { ensureTestTls } from "./dev/tls.js";
 const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
 process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
 process.env.KEYLESS_TEST_TLS_DIR = tls.dir;
+
+// The whole-suite record (test/helpers/suiteRecord.ts): one fresh folder per run (so a second vitest started
+// meanwhile never touches this run's record), inherited by the workers; the last project scans it. Records of
+// runs that ended more than a day ago are removed.
+const records = path.resolve(".test-tmp/suite-record");
+mkdirSync(records, { recursive: true });
+for (const old of readdirSync(records)) {
+  const p = path.join(records, old);
+  if (Date.now() - statSync(p).mtimeMs > 86_400_000) rmSync(p, { recursive: true, force: true });
+}
+process.env.KEYLESS_SUITE_RECORD_DIR ??= path.join(records, `run-${Date.now()}-${process.pid}`);
 
 export default defineConfig({
   test: {
@@ -29,6 +41,13 @@ export default defineConfig({
           // Each file starts its own keyless + daprd; two at a time fit 2 cores.
           maxWorkers: 2,
           fileParallelism: true,
+        },
+      },
+      {
+        test: {
+          name: "suite-scan",
+          sequence: { groupOrder: 2 },
+          include: ["test/suite/**/*.test.ts"],
         },
       },
     ],

@@ -1,7 +1,9 @@
 /**
  * An HTTPS reverse proxy that can make a real service (Azurite) misbehave: answer the next N requests, or
  * every request, with an error status and an optional Retry-After, before passing requests through again.
- * Used by tests to throttle the Tables backend the way Azure Storage does (503 ServerBusy + Retry-After).
+ * Used by tests to throttle the Tables backend the way Azure Storage does (503 ServerBusy + Retry-After),
+ * and to revoke bearer tokens the way Storage does after Entra ID revoked them (401
+ * InvalidAuthenticationInfo with a Bearer challenge), which Azurite itself cannot do.
  */
 import http from "node:http";
 import https from "node:https";
@@ -19,8 +21,16 @@ export interface FaultProxy {
   /** Requests answered with a fault since start. */
   faulted: number;
   passed: number;
+  /** When each request arrived (epoch ms) and whether it was faulted: tests check waits on these events. */
+  log: { at: number; faulted: boolean }[];
   fail(plan: FaultPlan): void;
   clear(): void;
+  /** Answers 401 to requests carrying exactly these bearer tokens from now on. */
+  revokeTokens(tokens: Iterable<string>): void;
+  /** Answers 401 to every bearer token (on), as when the identity lost access, until turned off. */
+  refuseAllTokens(on: boolean): void;
+  /** Requests refused because of a revoked token. */
+  readonly revokedRefusals: number;
   close(): Promise<void>;
 }
 
@@ -30,8 +40,33 @@ export async function startFaultProxy(opts: {
 }): Promise<FaultProxy> {
   const target = new URL(opts.target);
   let plan: FaultPlan | undefined;
-  const state = { faulted: 0, passed: 0 };
+  const state = { faulted: 0, passed: 0, revokedRefusals: 0 };
+  const log: { at: number; faulted: boolean }[] = [];
+  const revoked = new Set<string>();
+  let refuseAll = false;
   const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key }, (req, res) => {
+    const auth = req.headers.authorization;
+    if (auth?.startsWith("Bearer ") && (refuseAll || revoked.has(auth.slice(7)))) {
+      state.revokedRefusals++;
+      log.push({ at: Date.now(), faulted: true });
+      req.resume();
+      res.writeHead(401, {
+        "content-type": "application/json",
+        "x-ms-error-code": "InvalidAuthenticationInfo",
+        "www-authenticate":
+          "Bearer authorization_uri=https://login.microsoftonline.com/common/oauth2/authorize resource_id=https://storage.azure.com",
+      });
+      res.end(
+        JSON.stringify({
+          "odata.error": {
+            code: "InvalidAuthenticationInfo",
+            message: { lang: "en-US", value: "Server failed to authenticate the request." },
+          },
+        }),
+      );
+      return;
+    }
+    log.push({ at: Date.now(), faulted: plan !== undefined && plan.count > 0 });
     if (plan && plan.count > 0) {
       plan.count--;
       state.faulted++;
@@ -78,6 +113,16 @@ export async function startFaultProxy(opts: {
     },
     get passed() {
       return state.passed;
+    },
+    get revokedRefusals() {
+      return state.revokedRefusals;
+    },
+    log,
+    revokeTokens(tokens) {
+      for (const t of tokens) revoked.add(t);
+    },
+    refuseAllTokens(on) {
+      refuseAll = on;
     },
     fail(p) {
       plan = { ...p };

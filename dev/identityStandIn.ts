@@ -69,7 +69,8 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
   const tenantId = opts.tenantId ?? randomUUID();
   const signer = opts.signer ?? new TokenSigner();
   const secretHeader = opts.header ?? randomBytes(16).toString("hex");
-  let lifetime = opts.tokenLifetimeSeconds ?? 3600;
+  // Real managed-identity tokens live 24 hours (and MSAL caches them for all of it).
+  let lifetime = opts.tokenLifetimeSeconds ?? 86_400;
   const requests: IdentityRequest[] = [];
   const issued: string[] = [];
   let fault: Fault = NO_FAULT;
@@ -170,6 +171,8 @@ export async function startIdentityStandIn(opts: IdentityStandInOptions): Promis
       tid: tenantId,
       xms_mirid: identity.resourceId,
       idtyp: "app",
+      // Entra ID gives every token a unique id: two tokens minted in the same second still differ.
+      uti: randomUUID(),
     });
     issued.push(token);
     record(200, label ?? "system");

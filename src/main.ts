@@ -8,7 +8,7 @@ import { readProcessConfig } from "./config.js";
 import { runDoctor } from "./doctor/doctor.js";
 import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
-import { createLoggerFactory } from "./observability/logger.js";
+import { createLoggerFactory, errorField } from "./observability/logger.js";
 import { preparePrivateDataDir } from "./persistence/privateFs.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
@@ -78,7 +78,7 @@ async function serve(): Promise<void> {
     running.stop().then(
       () => process.exit(0),
       (e: unknown) => {
-        log.error({ err: (e as Error).message }, "shutdown failed");
+        log.error({ err: errorField(e) }, "shutdown failed");
         process.exit(1);
       },
     );

@@ -78,6 +78,9 @@ function tableFailure(name: string, md: StateMetadata, e: unknown): Check {
         };
   }
   const detail = isKeylessError(e) ? e.message : "the table check failed unexpectedly";
+  if (hasCode(f, "METADATA_INVALID")) {
+    return { name, status: "fail", detail, fix: "correct the component metadata as the message says" };
+  }
   if (f.httpStatus === 401 || f.httpStatus === 403) {
     return {
       name,

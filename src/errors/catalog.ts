@@ -2,7 +2,11 @@
  * Every error keyless sends, in one file, so the wording can be reviewed in one place.
  * Each entry builds a KeylessError; none of them ever includes a secret value or a state value.
  */
-import { KeylessError } from "./keylessError.js";
+import { failureSummary, type AzureFailure } from "./azureFailure.js";
+import { isKeylessError, KeylessError } from "./keylessError.js";
+
+/** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */
+const AUTH_REFUSED = new Set(["InvalidAuthenticationInfo", "AuthenticationFailed"]);
 
 const quote = (s: string, max = 120): string => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
@@ -112,7 +116,23 @@ export const errors = {
     new KeylessError(
       "SOURCE_FAILED",
       `secret store ${quote(instance)}: source ${source} failed${name === undefined ? "" : ` for secret ${quote(name)}`}: ${reason}`,
-      { cause, ...extra },
+      { cause, reason, ...extra },
+    ),
+  sourceBackingOff: (
+    instance: string,
+    source: string,
+    name: string | undefined,
+    waitMs: number,
+    cause: unknown,
+  ) =>
+    errors.sourceFailed(
+      instance,
+      source,
+      name,
+      `${isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : ""}` +
+        `keyless is not calling it again for another ${Math.ceil(waitMs / 1000)}s, as it asked`,
+      cause,
+      { transient: true, retryAfterMs: waitMs },
     ),
   secretNotAllowed: (instance: string, name: string, rule: string) =>
     new KeylessError(
@@ -152,6 +172,133 @@ export const errors = {
     new KeylessError(
       "REQUEST_INVALID",
       `secret store ${quote(instance)}: BulkGet metadata maxresults must be a positive integer, got ${quote(raw, 20)}`,
+    ),
+  identityUnreachable: (scope: string, who: string, f: AzureFailure, cause: unknown) =>
+    new KeylessError(
+      "IDENTITY_UNREACHABLE",
+      `token for ${scope} via ${who}: the identity endpoint is unreachable${f.errno ? ` (${f.errno})` : f.kind === "timeout" ? " (no answer in time)" : ""}; ` +
+        `check that managed identity is enabled for this app (IDENTITY_ENDPOINT / IMDS)`,
+      { cause, transient: true },
+    ),
+  identityUnknown: (scope: string, who: string, cause: unknown) =>
+    new KeylessError(
+      "IDENTITY_UNKNOWN",
+      `token for ${scope} via ${who}: the identity endpoint does not know this identity; ` +
+        `check that it is assigned to this app and that the id in the component metadata is right`,
+      { cause },
+    ),
+  identityFailed: (scope: string, who: string, f: AzureFailure, cause: unknown) =>
+    new KeylessError(
+      "IDENTITY_FAILED",
+      `token for ${scope} via ${who} failed${f.status ? ` (HTTP ${f.status})` : ""}${f.errorName ? ` [${f.errorName}]` : ""}`,
+      { cause, transient: f.transient },
+    ),
+  /** Why a Key Vault call failed, from the facts of azureFailure.ts. */
+  vaultFailed: (
+    instance: string,
+    source: string,
+    name: string | undefined,
+    who: string,
+    f: AzureFailure,
+    timeoutMs: number,
+    cause: unknown,
+  ) => {
+    const fail = (reason: string, extra: { transient?: boolean; retryAfterMs?: number } = {}) =>
+      errors.sourceFailed(instance, source, name, reason, cause, extra);
+    if (f.kind === "timeout") return fail(`no answer within ${timeoutMs} ms`, { transient: true });
+    if (f.status === 403 && f.serviceCode === "SecretDisabled")
+      return fail("the secret is disabled in the vault");
+    if (f.status === 403) {
+      return fail(
+        `${who} may not read secrets here (HTTP 403${f.serviceCode ? ` ${f.serviceCode}` : ""}); grant it the "Key Vault Secrets User" role on the vault ` +
+          `(or a "get"/"list" access policy)`,
+      );
+    }
+    if (f.status === 401) {
+      return fail(
+        `the vault rejected the token of ${who} (HTTP 401) even after a newly issued one; ` +
+          `check that the identity belongs to the vault's tenant and has not been deleted`,
+      );
+    }
+    if (f.status === 429) {
+      const retryAfterMs = f.retryAfterMs ?? 1000;
+      return fail(`the vault is throttling requests (HTTP 429, retry after ${retryAfterMs / 1000}s)`, {
+        transient: true,
+        retryAfterMs,
+      });
+    }
+    if (f.kind === "http" && f.status !== undefined && f.status >= 500) {
+      return fail(`the vault answered HTTP ${f.status}`, {
+        transient: true,
+        ...(f.retryAfterMs !== undefined && { retryAfterMs: f.retryAfterMs }),
+      });
+    }
+    if (f.kind === "network")
+      return fail(`the vault is unreachable${f.errno ? ` (${f.errno})` : ""}`, { transient: true });
+    if (f.kind === "http") return fail(`the vault answered ${failureSummary(f)}`, { transient: f.transient });
+    return fail(`the vault call failed (${failureSummary(f)})`);
+  },
+  /** Why a Tables call failed, from the facts of azureFailure.ts. `who` names the identity or the key kind. */
+  tablesFailed: (
+    instance: string,
+    op: string,
+    where: string,
+    who: { kind: "token" | "sharedKey" | "sas"; describe: string },
+    f: AzureFailure,
+    skipCreateTable: boolean,
+    cause: unknown,
+  ) => {
+    let reason: string;
+    if (f.kind === "timeout") reason = "no answer in time";
+    else if (f.status === 400 && f.serviceCode !== undefined && AUTH_REFUSED.has(f.serviceCode))
+      reason =
+        who.kind === "sas"
+          ? `the storage account refused the SAS (${failureSummary(f)})`
+          : who.kind === "sharedKey"
+            ? `the storage account refused the shared key (${failureSummary(f)})`
+            : `the service refused the token of ${who.describe} (${failureSummary(f)})`;
+    else if (f.status === 401 && who.kind === "token")
+      reason = `the service rejected the token of ${who.describe} (HTTP 401) even after a newly issued one`;
+    else if ((f.status === 403 || f.status === 401) && who.kind === "token")
+      reason = `${who.describe} is not allowed (${failureSummary(f)}); grant it the "Storage Table Data Contributor" role on the storage account or table`;
+    else if (f.status === 403 || f.status === 401)
+      reason =
+        who.kind === "sas"
+          ? `the storage account refused the SAS (${failureSummary(f)}); check its expiry, permissions (raud) and that it covers the table service`
+          : `the storage account refused the shared key (${failureSummary(f)})`;
+    else if (f.status === 404 && f.serviceCode === "TableNotFound")
+      reason = `the table does not exist${skipCreateTable ? " and skipCreateTable is set; create it or let keyless create it" : ""}`;
+    else if (f.transient && f.kind === "http")
+      reason = `the service is busy or failing (${failureSummary(f)})`;
+    else if (f.kind === "network") reason = `the service is unreachable${f.errno ? ` (${f.errno})` : ""}`;
+    else reason = failureSummary(f);
+    return new KeylessError(
+      "BACKEND_FAILED",
+      `state instance ${quote(instance)}: ${op} on ${where} failed: ${reason}`,
+      {
+        cause,
+        transient: f.transient,
+        ...(f.retryAfterMs !== undefined && { retryAfterMs: f.retryAfterMs }),
+      },
+    );
+  },
+  /** A keyless error (e.g. from the identity) met during a backend step: says which step, keeps code and cause. */
+  backendStepFailed: (instance: string, op: string, where: string, e: KeylessError) =>
+    new KeylessError(e.code, `state instance ${quote(instance)}: ${op} on ${where}: ${e.message}`, {
+      cause: e,
+      transient: e.transient,
+      ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
+    }),
+  tablesInsecureEndpoint: (instance: string, field: string, reason: string) =>
+    new KeylessError(
+      "METADATA_INVALID",
+      `state instance ${quote(instance)}: invalid component metadata: ${field}: ${reason}`,
+    ),
+  connectionStringInvalid: (instance: string, reason: string, cause?: unknown) =>
+    new KeylessError(
+      "METADATA_INVALID",
+      `state instance ${quote(instance)}: invalid component metadata: connectionString: ${reason} (the value is not shown)`,
+      { cause },
     ),
   internal: (op: string) =>
     new KeylessError(

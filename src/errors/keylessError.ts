@@ -35,6 +35,8 @@ export interface KeylessErrorOptions {
   transient?: boolean;
   /** The dependency asked us to wait this long before calling again (Retry-After). */
   retryAfterMs?: number;
+  /** Why it failed, without the instance or the item it failed for (so it can be repeated for another). */
+  reason?: string;
 }
 
 export class KeylessError extends Error {
@@ -43,6 +45,7 @@ export class KeylessError extends Error {
   readonly key?: string;
   readonly transient: boolean;
   readonly retryAfterMs?: number;
+  readonly reason?: string;
 
   constructor(code: ErrorCode, message: string, options?: KeylessErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -51,6 +54,7 @@ export class KeylessError extends Error {
     this.transient = options?.transient ?? false;
     if (options?.key !== undefined) this.key = options.key;
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
+    if (options?.reason !== undefined) this.reason = options.reason;
   }
 }
 

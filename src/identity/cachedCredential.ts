@@ -2,11 +2,14 @@
  * A TokenCredential with a token cache per scope in front of the real credential:
  * - one request at a time per scope (concurrent callers share it);
  * - refreshed ahead of expiry in the background, so callers rarely wait;
- * - `invalidate(scope)` drops a token a resource rejected (401) so the next call fetches a fresh one;
+ * - `renew(scope)` after a resource rejected the token (401), and any request that carries claims (a
+ *   claims challenge), get a genuinely new token: they bypass this cache *and* every cache below it
+ *   (MSAL keeps managed-identity tokens process-wide), through the credential's fresh-token path;
  * - failures become KeylessErrors naming the identity (see classify.ts).
  * Tokens never leave this object except as the return value of getToken; nothing here logs them.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
+import { SingleFlight } from "../util/singleFlight.js";
 import { classifyTokenError } from "./classify.js";
 import type { IdentitySpec } from "./identitySpec.js";
 
@@ -14,79 +17,111 @@ import type { IdentitySpec } from "./identitySpec.js";
 const REFRESH_AHEAD_MS = 5 * 60_000;
 const MIN_VALIDITY_MS = 60_000;
 
+/** A credential that can mint a new token on demand, past every cache (see credentials/managedIdentity.ts). */
+export interface FreshTokenSource {
+  getFreshToken(scope: string, claims?: string): Promise<AccessToken | null>;
+}
+
+export function canMintFresh(c: TokenCredential): c is TokenCredential & FreshTokenSource {
+  return "getFreshToken" in c && typeof c.getFreshToken === "function";
+}
+
 interface Entry {
-  token?: AccessToken;
-  fetchedAt?: number;
-  pending?: Promise<AccessToken>;
+  token: AccessToken;
+  fetchedAt: number;
 }
 
 export interface TokenStats {
   requests: number;
   failures: number;
+  renewals: number;
 }
 
 export class CachedCredential implements TokenCredential {
   private readonly entries = new Map<string, Entry>();
-  readonly stats: TokenStats = { requests: 0, failures: 0 };
+  private readonly flights = new SingleFlight<string, AccessToken>();
+  readonly stats: TokenStats = { requests: 0, failures: 0, renewals: 0 };
 
+  /**
+   * @param fresh builds a new instance of the underlying credential, whose own caches are empty; used to
+   *   renew a token when the credential cannot mint one past its caches itself.
+   */
   constructor(
     readonly spec: IdentitySpec,
     private readonly inner: TokenCredential,
     private readonly now: () => number = Date.now,
+    private readonly fresh: () => TokenCredential = () => inner,
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
     const scope = Array.isArray(scopes) ? scopes.join(" ") : scopes;
-    let entry = this.entries.get(scope);
-    if (!entry) {
-      entry = {};
-      this.entries.set(scope, entry);
-    }
-    const t = entry.token;
+    if (options?.claims) return this.renew(scope, options.claims);
+    const entry = this.entries.get(scope);
     const now = this.now();
-    if (t && t.expiresOnTimestamp - now > MIN_VALIDITY_MS) {
-      // Five minutes ahead, or half-way through the life of a short-lived token.
-      const life = t.expiresOnTimestamp - (entry.fetchedAt ?? now);
-      const ahead = Math.min(REFRESH_AHEAD_MS, life / 2);
-      const refreshAt = Math.min(t.refreshAfterTimestamp ?? Infinity, t.expiresOnTimestamp - ahead);
-      if (now >= refreshAt && !entry.pending) {
+    if (entry && entry.token.expiresOnTimestamp - now > MIN_VALIDITY_MS) {
+      if (now >= this.refreshAt(entry) && !this.flights.has(scope)) {
         // Refresh in the background; a failure keeps the still-valid token.
-        this.fetch(scope, entry, options).catch(() => undefined);
+        this.fetch(scope, options).catch(() => undefined);
       }
-      return t;
+      return entry.token;
     }
-    return entry.pending ?? this.fetch(scope, entry, options);
+    return this.fetch(scope, options);
   }
 
-  /** Drops the cached token for a scope after a resource refused it. */
+  /**
+   * A new token for `scope` after a resource rejected the current one (or asked for claims). Concurrent
+   * renewals share one request. The token cached before is dropped either way.
+   */
+  renew(scope: string, claims?: string): Promise<AccessToken> {
+    this.entries.delete(scope);
+    return this.flights.run(`renew\u0000${scope}`, () => {
+      this.stats.renewals++;
+      const source = this.fresh();
+      return this.load(scope, () =>
+        canMintFresh(source)
+          ? source.getFreshToken(scope, claims)
+          : source.getToken(scope, claims ? { claims } : undefined),
+      );
+    });
+  }
+
+  /** Drops the cached token for a scope (the next call fetches, possibly from a lower cache). */
   invalidate(scope: string): void {
     this.entries.delete(scope);
   }
 
-  private fetch(scope: string, entry: Entry, options?: GetTokenOptions): Promise<AccessToken> {
+  /** Five minutes ahead, or half-way through the life of a short-lived token. */
+  private refreshAt(e: Entry): number {
+    const life = e.token.expiresOnTimestamp - e.fetchedAt;
+    const ahead = Math.min(REFRESH_AHEAD_MS, life / 2);
+    return Math.min(e.token.refreshAfterTimestamp ?? Infinity, e.token.expiresOnTimestamp - ahead);
+  }
+
+  private fetch(scope: string, options?: GetTokenOptions): Promise<AccessToken> {
+    return this.flights.run(scope, () =>
+      this.load(scope, () =>
+        this.inner.getToken(scope, {
+          ...(options?.abortSignal && { abortSignal: options.abortSignal }),
+          ...(options?.tenantId && { tenantId: options.tenantId }),
+        }),
+      ),
+    );
+  }
+
+  private async load(scope: string, get: () => Promise<AccessToken | null>): Promise<AccessToken> {
     this.stats.requests++;
-    const p = this.inner
-      .getToken(scope, {
-        ...(options?.abortSignal && { abortSignal: options.abortSignal }),
-        ...(options?.tenantId && { tenantId: options.tenantId }),
-        ...(options?.claims && { claims: options.claims }),
-      })
-      .then(
-        (token) => {
-          if (!token) throw new Error("the credential returned no token");
-          entry.token = token;
-          entry.fetchedAt = this.now();
-          return token;
-        },
-        (e: unknown) => {
-          this.stats.failures++;
-          throw classifyTokenError(this.spec, scope, e);
-        },
-      )
-      .finally(() => {
-        if (entry.pending === p) delete entry.pending;
-      });
-    entry.pending = p;
-    return p;
+    let token: AccessToken | null;
+    try {
+      token = await get();
+    } catch (e) {
+      this.stats.failures++;
+      throw classifyTokenError(this.spec, scope, e);
+    }
+    if (!token) {
+      this.stats.failures++;
+      throw classifyTokenError(this.spec, scope, new Error("the credential returned no token"));
+    }
+    this.entries.set(scope, { token, fetchedAt: this.now() });
+    return token;
   }
 }

@@ -19,7 +19,8 @@ export class CredentialPool {
     const key = identityKey(spec);
     let c = this.byKey.get(key);
     if (!c) {
-      c = new CachedCredential(spec, this.factory(spec), this.now);
+      // A renewal builds a new credential instance, so its own token caches start empty.
+      c = new CachedCredential(spec, this.factory(spec), this.now, () => this.factory(spec));
       this.byKey.set(key, c);
     }
     return c;

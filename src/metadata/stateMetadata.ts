@@ -29,7 +29,14 @@ const stateFields = {
   ),
   busyTimeout: setting(durationText({ min: 0, max: 600_000 }).optional().default(5_000)),
   ttlCleanupInterval: setting(durationText({ min: 100, max: 86_400_000 }).optional().default(60_000)),
-  tableEndpoint: setting(z.url({ protocol: /^https?$/, message: "must be an https:// URL" }).optional()),
+  tableEndpoint: setting(
+    z
+      .url({
+        protocol: /^https?$/,
+        message: "must be an https:// URL (http:// only for a local Azurite with a shared key)",
+      })
+      .optional(),
+  ),
   accountName: setting(
     z
       .string()

@@ -4,11 +4,15 @@
  * - concurrent misses for the same secret share one request (single flight);
  * - when the source fails transiently (outage, throttling, timeout) a value fetched within
  *   `ttlMs + staleIfErrorMs` is served instead, and a warning says so;
- * - after a Retry-After the source is not called again until that time has passed.
+ * - after a Retry-After the source is not called again until that time has passed, for Gets and listings
+ *   alike; the error answered meanwhile names the secret asked for, not the one that was throttled;
+ * - a listing is cached only when the source answered it completely (a failing source throws).
  * Secret values stay inside this object; logs carry names and error codes only.
  */
+import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { Logger } from "../observability/logger.js";
+import { SingleFlight } from "../util/singleFlight.js";
 import type { GetOptions, ListOptions, SecretSource, SecretValue } from "./source.js";
 
 export interface CacheOptions {
@@ -17,6 +21,8 @@ export interface CacheOptions {
   negativeTtlMs: number;
   maxEntries: number;
   now: () => number;
+  /** The secret store instance, named in errors this cache raises itself. */
+  instance?: string;
   log: Logger;
 }
 
@@ -38,9 +44,9 @@ export class CachedSource implements SecretSource {
   readonly name: string;
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, sourceCalls: 0 };
   private readonly entries = new Map<string, Entry<SecretValue | undefined>>();
-  private readonly pending = new Map<string, Promise<SecretValue | undefined>>();
+  private readonly gets = new SingleFlight<string, SecretValue | undefined>();
   private listEntry: { key: string; entry: Entry<Map<string, SecretValue>> } | undefined;
-  private readonly listPending = new Map<string, Promise<Map<string, SecretValue>>>();
+  private readonly lists = new SingleFlight<string, Map<string, SecretValue>>();
   private blockedUntil = 0;
   private blockedBy: unknown;
 
@@ -60,14 +66,7 @@ export class CachedSource implements SecretSource {
       return e.value;
     }
     this.stats.misses++;
-    let p = this.pending.get(key);
-    if (!p) {
-      p = this.fetch(key, name, e, () => this.inner.get(name, options)).finally(() =>
-        this.pending.delete(key),
-      );
-      this.pending.set(key, p);
-    }
-    return p;
+    return this.gets.run(key, () => this.fetch(key, name, e, () => this.inner.get(name, options)));
   }
 
   async list(options?: ListOptions): Promise<Map<string, SecretValue>> {
@@ -75,10 +74,9 @@ export class CachedSource implements SecretSource {
     const now = this.opts.now();
     const cached = this.listEntry?.key === key ? this.listEntry.entry : undefined;
     if (cached && now - cached.fetchedAt < this.opts.ttlMs) return new Map(cached.value);
-    let pending = this.listPending.get(key);
-    pending ??= (async () => {
+    const value = await this.lists.run(key, async () => {
       try {
-        const value = await this.callSource(() => this.inner.list(options));
+        const value = await this.callSource(undefined, () => this.inner.list(options));
         this.listEntry = { key, entry: { value, fetchedAt: this.opts.now(), found: true } };
         return value;
       } catch (err) {
@@ -91,12 +89,9 @@ export class CachedSource implements SecretSource {
           return cached.value;
         }
         throw err;
-      } finally {
-        this.listPending.delete(key);
       }
-    })();
-    this.listPending.set(key, pending);
-    return new Map(await pending);
+    });
+    return new Map(value);
   }
 
   async close(): Promise<void> {
@@ -110,7 +105,7 @@ export class CachedSource implements SecretSource {
     load: () => Promise<SecretValue | undefined>,
   ): Promise<SecretValue | undefined> {
     try {
-      const value = await this.callSource(load);
+      const value = await this.callSource(name, load);
       this.remember(key, { value, fetchedAt: this.opts.now(), found: value !== undefined });
       return value;
     } catch (err) {
@@ -131,9 +126,21 @@ export class CachedSource implements SecretSource {
     }
   }
 
-  /** Calls the source unless a Retry-After is in force; records a new Retry-After. */
-  private async callSource<T>(load: () => Promise<T>): Promise<T> {
-    if (this.opts.now() < this.blockedUntil) throw this.blockedBy;
+  /**
+   * Calls the source unless a Retry-After is in force; records a new Retry-After. While waiting, the
+   * error names `name` (the secret asked for; undefined for a listing), keeping the stored one as cause.
+   */
+  private async callSource<T>(name: string | undefined, load: () => Promise<T>): Promise<T> {
+    const now = this.opts.now();
+    if (now < this.blockedUntil) {
+      throw errors.sourceBackingOff(
+        this.opts.instance ?? "",
+        this.name,
+        name,
+        this.blockedUntil - now,
+        this.blockedBy,
+      );
+    }
     this.stats.sourceCalls++;
     try {
       return await load();

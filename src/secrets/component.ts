@@ -46,6 +46,7 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
     negativeTtlMs: md.negativeCacheTTL,
     maxEntries: 10_000,
     now: ctx.now,
+    instance: ctx.instance,
     log: ctx.log,
   });
 }

@@ -14,7 +14,8 @@ import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { BuildContext, ComponentKind, KindContext } from "../components/kind.js";
 import type { SavedInitStore } from "../persistence/savedInit.js";
-import type { Logger } from "../observability/logger.js";
+import { errorField, type Logger } from "../observability/logger.js";
+import { SingleFlight } from "../util/singleFlight.js";
 import { redactMetadata } from "../observability/redact.js";
 
 class Entry<T> {
@@ -38,7 +39,7 @@ class Entry<T> {
 
   private close(): void {
     this.closeImpl(this.impl).catch((e: unknown) =>
-      this.log.warn({ err: (e as Error).message }, "closing a replaced instance failed"),
+      this.log.warn({ err: errorField(e) }, "closing a replaced instance failed"),
     );
   }
 }
@@ -47,7 +48,7 @@ const COMPONENT_TYPE = { state: "state.keyless", secretstores: "secretstores.key
 
 export class InstanceRegistry {
   private readonly entries = new Map<string, Entry<unknown>>();
-  private readonly restoring = new Map<string, Promise<Entry<unknown>>>();
+  private readonly restoring = new SingleFlight<string, Entry<unknown>>();
   /** Inits are numbered on arrival; `applied` holds the number of the one in effect per instance. */
   private initSeq = 0;
   private readonly applied = new Map<string, number>();
@@ -110,7 +111,7 @@ export class InstanceRegistry {
       } catch (e) {
         // Serving matters more than surviving our own restart; say so and carry on.
         this.log.warn(
-          { instance, err: (e as NodeJS.ErrnoException).code ?? (e as Error).message },
+          { instance, err: errorField(e) },
           "could not save Init metadata; after a keyless restart this instance needs a sidecar restart",
         );
       }
@@ -211,12 +212,7 @@ export class InstanceRegistry {
   }
 
   private restore(kind: ComponentKind<unknown>, instance: string, key: string): Promise<Entry<unknown>> {
-    let pending = this.restoring.get(key);
-    if (!pending) {
-      pending = this.doRestore(kind, instance, key).finally(() => this.restoring.delete(key));
-      this.restoring.set(key, pending);
-    }
-    return pending;
+    return this.restoring.run(key, () => this.doRestore(kind, instance, key));
   }
 
   private async doRestore(

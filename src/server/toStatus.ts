@@ -9,6 +9,7 @@
 import { Metadata, status as Status, type ServiceError } from "@grpc/grpc-js";
 import type protobuf from "protobufjs";
 import type { ErrorCode, KeylessError } from "../errors/keylessError.js";
+import { scrubCredentials } from "../observability/scrub.js";
 
 interface Mapping {
   grpc: Status;
@@ -66,7 +67,9 @@ export function createStatusEncoder(root: protobuf.Root): StatusEncoder {
   }
 
   return {
-    toServiceError(err, kitDetails) {
+    toServiceError(e, kitDetails) {
+      // Messages are written without credentials; scrubbing is the defence in depth before they leave.
+      const err = { code: e.code, message: scrubCredentials(e.message) };
       const mapping = MAPPINGS[err.code] ?? MAPPINGS.INTERNAL;
       if (err.code === "ETAG_MISMATCH" || err.code === "ETAG_INVALID") {
         const bad = BadRequest.encode(

@@ -5,7 +5,7 @@
 import type { handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall } from "@grpc/grpc-js";
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
-import type { Logger } from "../observability/logger.js";
+import { errorField, type Logger } from "../observability/logger.js";
 import type { StatusEncoder } from "./toStatus.js";
 
 export const INSTANCE_HEADER = "x-component-instance";
@@ -48,14 +48,11 @@ export function unary<Req, Res>(
     let instance = "";
     const fail = (e: unknown) => {
       if (isKeylessError(e)) {
-        deps.log.warn({ op, instance, code: e.code, msg: e.message }, "request failed");
+        deps.log.warn({ op, instance, err: errorField(e) }, "request failed");
         callback(deps.encoder.toServiceError(e, spec.kit));
         return;
       }
-      deps.log.error(
-        { op, instance, errName: (e as Error)?.name, errCode: (e as { code?: unknown })?.code },
-        "unexpected error",
-      );
+      deps.log.error({ op, instance, err: errorField(e) }, "unexpected error");
       callback(deps.encoder.toServiceError(errors.internal(op), false));
     };
     try {

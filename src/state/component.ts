@@ -1,12 +1,14 @@
 /** The `state.keyless` component kind: metadata -> StateStore on the configured backend. */
 import path from "node:path";
 import { errors } from "../errors/catalog.js";
+import { isKeylessError } from "../errors/keylessError.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { parseStateMetadata, stateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
 import { openSqliteBackend } from "./backends/sqlite.js";
 import { openTablesBackend } from "./backends/tables.js";
+import { connect } from "./backends/tablesConnection.js";
 import { StateStore } from "./store.js";
 import { STORAGE_SCOPE, tablesAuthFor } from "./tablesAuth.js";
 
@@ -50,9 +52,16 @@ function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
 async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
   const { auth } = tablesAuthFor(md, ctx.credentials);
   if (auth.kind === "token") {
+    // Refuse a transport that would expose the token before asking for one.
+    connect(ctx.instance, md.tableName, auth);
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await auth.credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
-      throw errors.backendFailed(ctx.instance, "tables", `getting a token: ${(e as Error).message}`);
+      throw errors.backendFailed(
+        ctx.instance,
+        "tables",
+        `getting a token: ${isKeylessError(e) ? e.message : "unexpected error"}`,
+        e,
+      );
     });
   }
   const backend = await openTablesBackend({

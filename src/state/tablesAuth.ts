@@ -8,7 +8,7 @@ import { describeIdentity, identityFromMetadata, type IdentitySpec } from "../id
 import type { StateMetadata } from "../metadata/stateMetadata.js";
 import type { TablesAuth } from "./backends/tables.js";
 
-export const STORAGE_SCOPE = "https://storage.azure.com/.default";
+export { STORAGE_SCOPE } from "./backends/tablesConnection.js";
 
 export function tablesAuthFor(
   md: StateMetadata,

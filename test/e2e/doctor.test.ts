@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DoctorReport } from "../../src/doctor/report.js";
+import { recordOutput } from "../helpers/suiteRecord.js";
 import { KEYLESS_MAIN } from "../helpers/paths.js";
 import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
@@ -41,6 +42,7 @@ describe("keyless doctor", () => {
       const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
       p.once("exit", (status) => {
         clearTimeout(timer);
+        recordOutput("doctor", [stdout, stderr]);
         resolve({ status, stdout, stderr });
       });
     });

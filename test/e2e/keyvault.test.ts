@@ -9,7 +9,7 @@ import path from "node:path";
 import { call, stateApi } from "../helpers/http.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
-import { sleep } from "../helpers/wait.js";
+import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 
@@ -197,14 +197,24 @@ describe("Key Vault, managed identity and Container Apps secrets through daprd",
   it("keeps serving cached values while Key Vault is down or throttling, and says what happened", async () => {
     expect((await secret("kv-stale", "shared-setting")).status).toBe(200);
     env.vault.setFault({ kind: "down" });
-    await sleep(700); // past cacheTTL, within staleIfError
-    expect((await secret("kv-stale", "shared-setting")).json).toEqual({ "shared-setting": values.shared });
+    // Wait for the event (the first Get past cacheTTL, within staleIfError), not for a time.
+    await waitFor(
+      "the cached value to be served past its TTL, with a warning",
+      async () => {
+        expect((await secret("kv-stale", "shared-setting")).json).toEqual({
+          "shared-setting": values.shared,
+        });
+        return (
+          stack.keyless.lines.some((l) => l.includes("serving a cached value past its TTL")) || undefined
+        );
+      },
+      { timeoutMs: 10_000, intervalMs: 100 },
+    );
     const uncached = await secret("kv-stale", "orders-db");
     expect(uncached.status).toBe(500);
     expect(uncached.text).toMatch(/unreachable/);
 
     env.vault.setFault({ kind: "status", status: 429, retryAfterSeconds: 30 });
-    await sleep(600);
     expect((await secret("kv-stale", "shared-setting")).json).toEqual({ "shared-setting": values.shared });
     const throttled = await secret("kv-stale", "kv-and-file");
     expect(throttled.text).toMatch(/throttling requests \(HTTP 429, retry after 30s\)/);

@@ -5,7 +5,8 @@ export function componentYaml(
   name: string,
   type: string,
   meta: Record<string, MetadataValue> | [string, MetadataValue][],
-  opts: { secretStore?: string } = {},
+  /** ignoreErrors: daprd keeps running when this component fails Init (tests of Init failures). */
+  opts: { secretStore?: string; ignoreErrors?: boolean } = {},
 ): string {
   const entries = Array.isArray(meta) ? meta : Object.entries(meta);
   return [
@@ -16,6 +17,7 @@ export function componentYaml(
     "spec:",
     `  type: ${type}`,
     "  version: v1",
+    ...(opts.ignoreErrors ? ["  ignoreErrors: true"] : []),
     "  metadata:",
     ...entries.flatMap(([k, v]) =>
       typeof v === "string"

@@ -5,6 +5,7 @@ import path from "node:path";
 import { daprdPath, REPO_ROOT } from "./paths.js";
 import { freePort } from "./ports.js";
 import { waitFor } from "./wait.js";
+import { recordOutput } from "./suiteRecord.js";
 
 export interface Daprd {
   proc: ChildProcess;
@@ -76,7 +77,11 @@ export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
-  const collect = (c: Buffer) => lines.push(...c.toString("utf8").split("\n").filter(Boolean));
+  const collect = (c: Buffer) => {
+    const got = c.toString("utf8").split("\n").filter(Boolean);
+    lines.push(...got);
+    recordOutput("daprd", got);
+  };
   proc.stdout!.on("data", collect);
   proc.stderr!.on("data", collect);
   let exited = false;

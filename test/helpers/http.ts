@@ -1,4 +1,6 @@
 /** Small helpers for daprd's HTTP API, returning status, headers and parsed body. */
+import { recordOutput } from "./suiteRecord.js";
+
 export interface HttpResult {
   status: number;
   headers: Headers;
@@ -18,6 +20,8 @@ export async function call(
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await r.text();
+  // Error answers are scanned for credentials with the rest of the suite's output.
+  if (r.status >= 400) recordOutput("answers", [text]);
   let json: unknown;
   try {
     json = text === "" ? undefined : JSON.parse(text);

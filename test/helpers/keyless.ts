@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { KEYLESS_MAIN, REPO_ROOT } from "./paths.js";
+import { recordOutput } from "./suiteRecord.js";
 import { waitFor } from "./wait.js";
 
 export interface KeylessProcess {
@@ -47,13 +48,15 @@ export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess
     stdio: ["ignore", "pipe", "pipe"],
   });
   const lines: string[] = [];
+  // Chunks can split a line: keep the tail until its newline arrives.
+  let partial = "";
   const collect = (chunk: Buffer) => {
-    for (const l of chunk.toString("utf8").split("\n")) {
-      if (l.trim() !== "") {
-        lines.push(l);
-        allKeylessLines.push(l);
-      }
-    }
+    const parts = (partial + chunk.toString("utf8")).split("\n");
+    partial = parts.pop() ?? "";
+    const complete = parts.filter((l) => l.trim() !== "");
+    lines.push(...complete);
+    allKeylessLines.push(...complete);
+    recordOutput("keyless", complete);
   };
   proc.stdout!.on("data", collect);
   proc.stderr!.on("data", collect);
@@ -61,6 +64,7 @@ export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess
   const exit = new Promise<number | null>((resolve) =>
     proc.once("exit", (code) => {
       exited = true;
+      if (partial.trim() !== "") collect(Buffer.from("\n"));
       resolve(code);
     }),
   );

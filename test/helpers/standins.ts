@@ -2,6 +2,7 @@
 import { ensureTestTls } from "../../dev/tls.js";
 import { startIdentityStandIn, makeIdentity, type StandInIdentity } from "../../dev/identityStandIn.js";
 import { startKeyVaultStandIn, type SeedSecret } from "../../dev/keyVaultStandIn.js";
+import { recordCanaries } from "./suiteRecord.js";
 
 export function testTls() {
   const dir = process.env.KEYLESS_TEST_TLS_DIR;
@@ -30,6 +31,8 @@ export async function startStandIns(opts: {
     identity,
     vault,
     async close() {
+      // Every token issued and every seeded value is a canary for the whole-suite scan.
+      recordCanaries([...identity.issued, ...(opts.secrets ?? []).map((s) => s.value)]);
       await vault.close();
       await identity.close();
     },

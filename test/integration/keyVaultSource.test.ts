@@ -123,18 +123,84 @@ describe("keyvault source against the stand-ins", () => {
     expect(await s.get("db-password")).toBe("pw");
   });
 
-  it("drops a token the vault rejects and retries once with a fresh one", async () => {
-    // MSAL caches managed-identity tokens process-wide unless they live under 5 minutes.
-    env.identity.setTokenLifetime(240);
-    const rotator = makeIdentity("rotator");
-    env.identity.identities.push(rotator);
-    env.vault.grant(rotator.objectId, "*");
-    const s = source(rotator);
+  const rotatingSource = () => {
+    const id = makeIdentity(`rotator-${Math.random().toString(36).slice(2, 8)}`);
+    env.identity.identities.push(id);
+    env.vault.grant(id.objectId, "*");
+    return { id, s: source(id) };
+  };
+  const minted = (id: { clientId: string }) =>
+    env.identity.requests.filter((r) => r.identity === id.clientId && r.status === 200).length;
+
+  it("after a 401, retries once with a token the identity endpoint newly minted (24-hour tokens)", async () => {
+    const { id, s } = rotatingSource();
     expect(await s.get("db-password")).toBe("pw");
-    const tokensBefore = env.identity.requests.length;
-    await new Promise((r) => setTimeout(r, 1100));
-    env.vault.revokeTokensIssuedBefore(Math.floor(Date.now() / 1000));
+    expect(minted(id)).toBe(1);
+    // The token is valid for 24 hours and cached by MSAL process-wide: only a forced refresh gets a new one.
+    env.vault.revokeTokens(env.identity.issued);
     expect(await s.get("db-password")).toBe("pw");
-    expect(env.identity.requests.length).toBe(tokensBefore + 1);
+    expect(minted(id)).toBe(2);
+    // And the new token is then used for later calls, without more minting.
+    expect(await s.list()).toBeInstanceOf(Map);
+    expect(minted(id)).toBe(2);
+  });
+
+  it("answers a claims challenge with a new token requested with those claims", async () => {
+    const { id, s } = rotatingSource();
+    expect(await s.get("db-password")).toBe("pw");
+    const challenges = env.vault.claimsChallengesSent;
+    env.vault.revokeTokens(env.identity.issued, '{"access_token":{"nbf":{"essential":true,"value":"1"}}}');
+    expect(await s.get("db-password")).toBe("pw");
+    expect(env.vault.claimsChallengesSent).toBeGreaterThan(challenges);
+    expect(minted(id)).toBe(2);
+  });
+
+  it("reports a 401 on the retry naming the identity, after exactly one new token", async () => {
+    const { id, s } = rotatingSource();
+    expect(await s.get("db-password")).toBe("pw");
+    env.vault.revokeTokensIssuedBefore(Math.floor(Date.now() / 1000) + 3600);
+    const err = await s.get("db-password").catch((e: Error) => e);
+    expect(err).toMatchObject({ code: "SOURCE_FAILED" });
+    expect((err as Error).message).toContain(id.clientId);
+    expect((err as Error).message).toMatch(/HTTP 401\) even after a newly issued one/);
+    expect(minted(id)).toBe(2);
+    env.vault.revokeTokensIssuedBefore(0);
+  });
+
+  describe("BulkGet", () => {
+    const names = (m: Map<string, unknown>) => [...m.keys()];
+
+    it("leaves out only secrets unreadable by design: disabled, expired, not yet valid, 403, deleted since listed", async () => {
+      const s = source(system); // may read only db-password: every other GET is a 403 on that secret
+      expect(names(await s.list())).toEqual(["db-password"]);
+      env.vault.setGetFault({ kind: "status", status: 404, code: "SecretNotFound" }, ["s03"]);
+      const all = await source(reader).list();
+      env.vault.setGetFault({ kind: "none" });
+      expect(all.has("s03")).toBe(false);
+      expect(all.has("disabled-one") || all.has("expired-one") || all.has("future-one")).toBe(false);
+      expect(["db-password", "s02", "s04", "s39"].every((n) => all.has(n))).toBe(true);
+    });
+
+    it.each([
+      ["a 503", { kind: "status", status: 503 } as const, /HTTP 503/],
+      [
+        "a 429 with Retry-After",
+        { kind: "status", status: 429, retryAfterSeconds: 9 } as const,
+        /HTTP 429, retry after 9s/,
+      ],
+      ["a timeout", { kind: "slow", delayMs: 1500 } as const, /no answer within 800 ms/],
+    ])(
+      "fails on %s of one secret's GET instead of answering a partial map, naming that secret",
+      async (_t, fault, text) => {
+        env.vault.setGetFault(fault, ["s07"]);
+        const err = await source(reader, 800)
+          .list()
+          .catch((e: Error) => e);
+        env.vault.setGetFault({ kind: "none" });
+        expect(err).toMatchObject({ code: "SOURCE_FAILED", transient: true });
+        expect((err as Error).message).toContain('secret "s07"');
+        expect((err as Error).message).toMatch(text);
+      },
+    );
   });
 });

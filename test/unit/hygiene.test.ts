@@ -29,9 +29,10 @@ describe("secrets hygiene in the code", () => {
 
   it("only allows insecure (http) connections behind an explicit test seam", () => {
     const uses = shipped.filter((f) => /allowInsecureConnection\s*:\s*true/.test(readFileSync(f, "utf8")));
-    expect(uses.map((f) => path.relative(REPO_ROOT, f))).toEqual(["src/state/backends/tables.ts"]);
-    expect(readFileSync(path.join(REPO_ROOT, "src/state/backends/tables.ts"), "utf8")).toContain(
-      "...(opts.allowInsecureConnection &&",
+    expect(uses.map((f) => path.relative(REPO_ROOT, f))).toEqual(["src/state/backends/tablesConnection.ts"]);
+    // Only for a loopback endpoint with a key, decided (and refused otherwise) in one function.
+    expect(readFileSync(path.join(REPO_ROOT, "src/state/backends/tablesConnection.ts"), "utf8")).toContain(
+      "...(insecure && { allowInsecureConnection: true })",
     );
   });
 
@@ -46,5 +47,20 @@ describe("secrets hygiene in the code", () => {
       }
     }
     expect(offenders).toEqual([]);
+  });
+
+  it("builds every error message in the catalog, and reads SDK errors only in errors/azureFailure.ts", () => {
+    const src = shipped.filter((p) => p.includes(`${path.sep}src${path.sep}`));
+    const rel = (f: string) => path.relative(REPO_ROOT, f);
+    const outsideCatalog = src.filter(
+      (f) =>
+        !f.endsWith(path.join("errors", "catalog.ts")) && /new KeylessError\(/.test(readFileSync(f, "utf8")),
+    );
+    expect(outsideCatalog.map(rel)).toEqual([]);
+    // The SDK's error shapes (statusCode, details, response headers) are read in one place only.
+    const readers = src.filter((f) =>
+      /\.statusCode\b|\bRestErrorLike\b|\.details\?\.|isRestError\(/.test(readFileSync(f, "utf8")),
+    );
+    expect(readers.map(rel)).toEqual(["src/errors/azureFailure.ts"]);
   });
 });

@@ -100,4 +100,40 @@ describe("CachedCredential", () => {
       pool.get({ kind: "managed", by: "clientId", id: "a" }),
     );
   });
+
+  it("renews past every cache after a 401: the fresh path, once for concurrent callers, and for claims", async () => {
+    const clock = 0;
+    const minted: string[] = [];
+    const inner: TokenCredential & { getFreshToken(scope: string, claims?: string): Promise<AccessToken> } = {
+      // The underlying credential's own cache: always the same token until forced.
+      getToken: async () => ({ token: "cached-by-msal", expiresOnTimestamp: 86_400_000 }),
+      async getFreshToken(_scope, claims) {
+        minted.push(claims ?? "");
+        return { token: `fresh${minted.length}`, expiresOnTimestamp: 86_400_000 };
+      },
+    };
+    const c = new CachedCredential({ kind: "managed", by: "system" }, inner, () => clock);
+    expect((await c.getToken("s")).token).toBe("cached-by-msal");
+    const renewed = await Promise.all([c.renew("s"), c.renew("s"), c.renew("s")]);
+    expect(new Set(renewed.map((t) => t.token))).toEqual(new Set(["fresh1"]));
+    expect((await c.getToken("s")).token).toBe("fresh1");
+    expect((await c.getToken("s", { claims: '{"x":1}' })).token).toBe("fresh2");
+    expect(minted).toEqual(["", '{"x":1}']);
+    expect(c.stats.renewals).toBe(2);
+  });
+
+  it("renews other credentials through a new instance, whose caches are empty", async () => {
+    let instances = 0;
+    const factory = (): TokenCredential => {
+      const n = ++instances;
+      return {
+        getToken: async () => ({ token: `instance${n}`, expiresOnTimestamp: Date.now() + 86_400_000 }),
+      };
+    };
+    const pool = new CredentialPool(factory);
+    const c = pool.get({ kind: "cli" });
+    expect((await c.getToken("s")).token).toBe("instance1");
+    expect((await c.renew("s")).token).toBe("instance2");
+    expect((await c.getToken("s")).token).toBe("instance2");
+  });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { Writable } from "node:stream";
 import type { ComponentKind } from "../../src/components/kind.js";
-import { createLoggerFactory } from "../../src/observability/logger.js";
+import { createLoggerFactory, errorField } from "../../src/observability/logger.js";
+import { scrubCredentials } from "../../src/observability/scrub.js";
+import { errors } from "../../src/errors/catalog.js";
 import { redactMetadata } from "../../src/observability/redact.js";
 import { stateMetadata } from "../../src/metadata/stateMetadata.js";
 import { makeTmpDir } from "../helpers/tmp.js";
@@ -62,5 +64,28 @@ describe("logging", () => {
     const loggers = createLoggerFactory({ trace: ["cache"], destination: memorySink().stream });
     expect(loggers.forArea("cache").isLevelEnabled("debug")).toBe(true);
     expect(loggers.forArea("rpc").isLevelEnabled("debug")).toBe(false);
+  });
+
+  it("puts a failure under one err field: code and message, plus name and stack for unexpected errors", () => {
+    expect(errorField(errors.keyEmpty("i"))).toEqual({
+      code: "KEY_INVALID",
+      message: 'state instance "i": the key is empty',
+    });
+    const unexpected = errorField(
+      new TypeError("boom at https://acct.table.core.windows.net/t?sv=1&sig=SECRETSIG"),
+    );
+    expect(unexpected).toMatchObject({ code: "UNEXPECTED", name: "TypeError" });
+    expect(unexpected.message).toBe("boom at https://acct.table.core.windows.net/t?[redacted]");
+    expect(unexpected.stack).toContain("TypeError");
+    expect(JSON.stringify(unexpected)).not.toContain("SECRETSIG");
+  });
+
+  it("scrubs query strings, SAS signatures, account keys and bearer tokens from free text", () => {
+    const text = scrubCredentials(
+      "x https://a.b/c?sig=1 AccountKey=abc==;SharedAccessSignature=sv=1&sig=2 Bearer eyJa.eyJb.c sig=zzz",
+    );
+    expect(text).toBe(
+      "x https://a.b/c?[redacted] AccountKey=[redacted];SharedAccessSignature=[redacted] Bearer [redacted] sig=[redacted]",
+    );
   });
 });

@@ -1,15 +1,17 @@
 /**
- * Embedded SQLite backend (better-sqlite3). One database file per instance by default; WAL mode, so an
- * acknowledged write is in the WAL before the RPC returns and survives `kill -9` of keyless
- * (`synchronous: full` also survives power loss). Expired rows are invisible at once and removed by a
- * background sweep.
+ * Embedded SQLite backend (better-sqlite3). One database file per instance by default (opened in
+ * sqliteFile.ts); WAL mode, so an acknowledged write is in the WAL before the RPC returns and survives
+ * `kill -9` of keyless. Statements in sqliteStatements.ts. Expired rows are invisible at once and removed
+ * by a background sweep.
  */
 import { randomUUID } from "node:crypto";
-import Database from "better-sqlite3";
+import type Database from "better-sqlite3";
 import { errors } from "../../errors/catalog.js";
+import { isKeylessError } from "../../errors/keylessError.js";
+import { errorField, type Logger } from "../../observability/logger.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
-import type { Logger } from "../../observability/logger.js";
-import { preparePrivateFile } from "../../persistence/privateFs.js";
+import { openDatabaseFile } from "./sqliteFile.js";
+import { CLEANUP_BATCH, prepareTable, toItem, type Statements } from "./sqliteStatements.js";
 
 export interface SqliteBackendOptions {
   instance: string;
@@ -22,95 +24,76 @@ export interface SqliteBackendOptions {
   log: Logger;
 }
 
-interface Row {
-  value: Buffer;
-  etag: string;
-  content_type: string | null;
-  expires_at: number | null;
-}
-
-const SCHEMA_VERSION = 1;
-const CLEANUP_BATCH = 1000;
-
 export function newEtag(): string {
   return randomUUID().replaceAll("-", "");
 }
 
-export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
-  const { instance, now, log } = opts;
-  let db: Database.Database;
-  try {
-    preparePrivateFile(opts.file, log);
-    db = new Database(opts.file, { timeout: opts.busyTimeoutMs });
-    db.pragma("journal_mode = WAL");
-    db.pragma(`synchronous = ${opts.synchronous === "full" ? "FULL" : "NORMAL"}`);
-  } catch (e) {
-    throw errors.backendFailed(instance, "sqlite", `opening ${opts.file}`, e);
+class SqliteBackend implements Backend {
+  readonly kind = "sqlite";
+  readonly maxTransactionOps = 1000;
+  readonly maxValueBytes = 4 * 1024 * 1024;
+  readonly etagShape = "32 hex digits";
+  private readonly stmt: Statements;
+  private readonly transactAll: (ops: readonly WriteOp[], at: number) => void;
+  private readonly applyAll: (ops: readonly WriteOp[], at: number) => (Error | undefined)[];
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly opts: SqliteBackendOptions,
+  ) {
+    this.stmt = prepareTable(db, opts.table);
+    this.transactAll = db.transaction((ops: readonly WriteOp[], at: number) => {
+      for (const op of ops) {
+        const err = this.applyOne(op, at);
+        if (err) throw err;
+      }
+    });
+    this.applyAll = db.transaction((ops: readonly WriteOp[], at: number) =>
+      ops.map((op) => this.applyOne(op, at)),
+    );
+    this.sweepTimer = setInterval(() => this.sweep(), opts.cleanupIntervalMs);
+    this.sweepTimer.unref();
   }
-  const t = `"${opts.table}"`;
-  db.exec(`
-    CREATE TABLE IF NOT EXISTS keyless_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-    CREATE TABLE IF NOT EXISTS ${t} (
-      key TEXT PRIMARY KEY,
-      value BLOB NOT NULL,
-      etag TEXT NOT NULL,
-      content_type TEXT,
-      expires_at INTEGER,
-      updated_at INTEGER NOT NULL
-    ) WITHOUT ROWID;
-    CREATE INDEX IF NOT EXISTS "${opts.table}_expires_at" ON ${t}(expires_at) WHERE expires_at IS NOT NULL;
-  `);
-  db.prepare(`INSERT OR IGNORE INTO keyless_meta(name, value) VALUES ('schema_version', ?)`).run(
-    String(SCHEMA_VERSION),
-  );
 
-  const live = `(expires_at IS NULL OR expires_at > @now)`;
-  const stmt = {
-    get: db.prepare(`SELECT value, etag, content_type, expires_at FROM ${t} WHERE key = @key AND ${live}`),
-    upsert: db.prepare(
-      `INSERT INTO ${t}(key, value, etag, content_type, expires_at, updated_at)
-       VALUES (@key, @value, @etag, @ct, @exp, @now)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
-         content_type = excluded.content_type, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-    ),
-    // Insert-only, but an expired row counts as absent.
-    insertOnly: db.prepare(
-      `INSERT INTO ${t}(key, value, etag, content_type, expires_at, updated_at)
-       VALUES (@key, @value, @etag, @ct, @exp, @now)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
-         content_type = excluded.content_type, expires_at = excluded.expires_at, updated_at = excluded.updated_at
-       WHERE ${t}.expires_at IS NOT NULL AND ${t}.expires_at <= @now`,
-    ),
-    updateIfEtag: db.prepare(
-      `UPDATE ${t} SET value = @value, etag = @etag, content_type = @ct, expires_at = @exp, updated_at = @now
-       WHERE key = @key AND etag = @expected AND ${live}`,
-    ),
-    delete: db.prepare(`DELETE FROM ${t} WHERE key = @key`),
-    deleteIfEtag: db.prepare(`DELETE FROM ${t} WHERE key = @key AND etag = @expected AND ${live}`),
-    sweep: db.prepare(
-      `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT ${CLEANUP_BATCH})`,
-    ),
-  };
+  isValidEtag(etag: string): boolean {
+    return ETAG_PATTERN.test(etag);
+  }
 
-  const toItem = (r: Row | undefined): StoredItem | undefined =>
-    r === undefined
-      ? undefined
-      : {
-          value: r.value,
-          etag: r.etag,
-          contentType: r.content_type ?? "",
-          expiresAt: r.expires_at ?? undefined,
-        };
+  async get(key: string): Promise<StoredItem | undefined> {
+    return this.wrap("get", () => toItem(this.stmt.get.get({ key, now: this.opts.now() })));
+  }
+
+  async bulkGet(keys: readonly string[]): Promise<(StoredItem | undefined)[]> {
+    return this.wrap("bulk get", () => {
+      const at = this.opts.now();
+      return keys.map((key) => toItem(this.stmt.get.get({ key, now: at })));
+    });
+  }
+
+  async transact(ops: readonly WriteOp[]): Promise<void> {
+    this.wrap("transaction", () => this.transactAll(ops, this.opts.now()));
+  }
+
+  async applyEach(ops: readonly WriteOp[]): Promise<(Error | undefined)[]> {
+    return this.wrap("bulk write", () => this.applyAll(ops, this.opts.now()));
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.sweepTimer);
+    if (this.db.open) this.db.close();
+  }
 
   /** Applies one operation; returns an error value instead of throwing so bulk callers can continue. */
-  function applyOne(op: WriteOp, at: number): Error | undefined {
+  private applyOne(op: WriteOp, at: number): Error | undefined {
+    const { stmt } = this;
     if (op.kind === "delete") {
       if (op.etag === undefined) {
         stmt.delete.run({ key: op.key });
         return undefined;
       }
       const r = stmt.deleteIfEtag.run({ key: op.key, expected: op.etag, now: at });
-      return r.changes === 1 ? undefined : mismatch(op.key, at);
+      return r.changes === 1 ? undefined : this.mismatch(op.key, at);
     }
     const params = {
       key: op.key,
@@ -122,7 +105,7 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
     };
     if (op.etag !== undefined) {
       const r = stmt.updateIfEtag.run({ ...params, expected: op.etag });
-      return r.changes === 1 ? undefined : mismatch(op.key, at);
+      return r.changes === 1 ? undefined : this.mismatch(op.key, at);
     }
     if (op.firstWrite) {
       const r = stmt.insertOnly.run(params);
@@ -132,63 +115,42 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
     return undefined;
   }
 
-  function mismatch(key: string, at: number): Error {
-    return stmt.get.get({ key, now: at }) === undefined
+  private mismatch(key: string, at: number): Error {
+    return this.stmt.get.get({ key, now: at }) === undefined
       ? errors.etagMissingRow(key)
       : errors.etagMismatch(key);
   }
 
-  const transact = db.transaction((ops: readonly WriteOp[], at: number) => {
-    for (const op of ops) {
-      const err = applyOne(op, at);
-      if (err) throw err;
-    }
-  });
-  const applyEach = db.transaction((ops: readonly WriteOp[], at: number) =>
-    ops.map((op) => applyOne(op, at)),
-  );
-
-  function wrap<T>(op: string, fn: () => T): T {
+  private wrap<T>(op: string, fn: () => T): T {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof Error && e.name === "KeylessError") throw e;
-      throw errors.backendFailed(instance, "sqlite", op, e);
+      if (isKeylessError(e)) throw e;
+      throw errors.backendFailed(this.opts.instance, "sqlite", op, e);
     }
   }
 
-  const sweepTimer = setInterval(() => {
+  private sweep(): void {
     try {
       let removed = 0;
       for (let i = 0; i < 100; i++) {
-        const n = stmt.sweep.run({ now: now() }).changes;
+        const n = this.stmt.sweep.run({ now: this.opts.now() }).changes;
         removed += n;
         if (n < CLEANUP_BATCH) break;
       }
-      if (removed > 0) log.debug({ removed }, "removed expired state rows");
+      if (removed > 0) this.opts.log.debug({ removed }, "removed expired state rows");
     } catch (e) {
-      log.warn({ err: (e as Error).message }, "expired-row sweep failed; will retry");
+      this.opts.log.warn({ err: errorField(e) }, "expired-row sweep failed; will retry");
     }
-  }, opts.cleanupIntervalMs);
-  sweepTimer.unref();
+  }
+}
 
-  return {
-    kind: "sqlite",
-    maxTransactionOps: 1000,
-    maxValueBytes: 4 * 1024 * 1024,
-    isValidEtag: (etag) => ETAG_PATTERN.test(etag),
-    etagShape: "32 hex digits",
-    get: async (key) => wrap("get", () => toItem(stmt.get.get({ key, now: now() }) as Row | undefined)),
-    bulkGet: async (keys) =>
-      wrap("bulk get", () => {
-        const at = now();
-        return keys.map((key) => toItem(stmt.get.get({ key, now: at }) as Row | undefined));
-      }),
-    transact: async (ops) => wrap("transaction", () => transact(ops, now())),
-    applyEach: async (ops) => wrap("bulk write", () => applyEach(ops, now())),
-    close: async () => {
-      clearInterval(sweepTimer);
-      if (db.open) db.close();
-    },
-  };
+export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
+  const db = openDatabaseFile(opts.instance, opts.file, opts.synchronous, opts.busyTimeoutMs, opts.log);
+  try {
+    return new SqliteBackend(db, opts);
+  } catch (e) {
+    db.close();
+    throw errors.backendFailed(opts.instance, "sqlite", `preparing table ${opts.table} in ${opts.file}`, e);
+  }
 }

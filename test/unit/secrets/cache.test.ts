@@ -126,4 +126,38 @@ describe("CachedSource", () => {
     clock += 1500;
     expect([...(await c.list()).keys()]).toEqual(["a"]);
   });
+
+  it("while a Retry-After runs, names the secret asked for, not the one that was throttled", async () => {
+    const { c, state } = make();
+    state.fail = errors.sourceFailed(
+      "i",
+      "fake",
+      "kv-charlie",
+      "the vault is throttling requests (HTTP 429, retry after 3s)",
+      undefined,
+      {
+        transient: true,
+        retryAfterMs: 3000,
+      },
+    );
+    await expect(c.get("kv-charlie")).rejects.toThrow(/kv-charlie/);
+    const err = await c.get("kv-bravo").catch((e: Error) => e);
+    expect((err as Error).message).toContain('secret "kv-bravo"');
+    expect((err as Error).message).not.toContain("kv-charlie");
+    expect((err as Error).message).toContain("throttling requests (HTTP 429");
+    expect(err).toMatchObject({ code: "SOURCE_FAILED", transient: true, retryAfterMs: 3000 });
+    // A listing inside the window names no secret at all.
+    const listErr = await c.list().catch((e: Error) => e);
+    expect((listErr as Error).message).not.toContain("kv-charlie");
+    expect(state.calls).toBe(1);
+  });
+
+  it("never caches a failed listing: the next call asks the source again", async () => {
+    const { c, state } = make();
+    state.fail = transient();
+    await expect(c.list()).rejects.toMatchObject({ code: "SOURCE_FAILED" });
+    state.fail = undefined;
+    expect([...(await c.list()).keys()]).toEqual(["a"]);
+    expect(state.calls).toBe(2);
+  });
 });
