@@ -28,7 +28,8 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
           (what scripts/run.sh runs after installing and building)
 
 environment:
-  DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
+  DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd (DAPR_COMPONENT_SOCKETS_FOLDER, the
+                                  injector's name, is read too; both set and different is refused)
   KEYLESS_COMPONENT_NAME          socket file name without .sock (default keyless)
   KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
   KEYLESS_LOG_LEVEL               info (default), debug, warn, error
