@@ -36,18 +36,19 @@ RUN node -e 'const f="package.json",p=JSON.parse(require("fs").readFileSync(f));
 FROM ${DAPRD_IMAGE} AS daprd
 
 FROM node:20-bookworm-slim AS component
+# No socket folder variable here: Dapr's injector sets DAPR_COMPONENT_SOCKETS_FOLDER on component containers
+# and keyless refuses two that differ. Unset, keyless uses daprd's default, /tmp/dapr-components-sockets.
 ENV NODE_ENV=production \
-    DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr-sockets \
     KEYLESS_DATA_DIR=/var/lib/keyless
 WORKDIR /app
 COPY --from=runtime-deps /deps/package.json ./package.json
 COPY --from=runtime-deps /deps/node_modules ./node_modules
 COPY --from=build /src/dist/src ./dist/src
 COPY proto ./proto
-RUN mkdir -p /var/run/dapr-sockets /var/lib/keyless \
- && chown 65532:65532 /var/run/dapr-sockets /var/lib/keyless
+RUN mkdir -p /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless \
+ && chown 65532:65532 /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless
 USER 65532:65532
-VOLUME ["/var/run/dapr-sockets", "/var/lib/keyless"]
+VOLUME ["/tmp/dapr-components-sockets", "/var/lib/keyless"]
 ENTRYPOINT ["node", "/app/dist/src/main.js"]
 CMD ["serve"]
 

