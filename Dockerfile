@@ -26,12 +26,16 @@ COPY src ./src
 RUN npm run gen && npx tsc -p tsconfig.component.json
 
 # The component's runtime dependencies only: the workspaces (stand-ins, sample) are dropped from the
-# manifest, so their packages are not installed; versions still come from the one lockfile.
+# manifest, so their packages are not installed; versions still come from the one lockfile. better-sqlite3's
+# native addon is the one the build stage compiled (same base, same Node), not compiled twice.
 FROM build AS runtime-deps
 WORKDIR /deps
 COPY package.json package-lock.json .npmrc ./
 RUN node -e 'const f="package.json",p=JSON.parse(require("fs").readFileSync(f));delete p.workspaces;delete p.devDependencies;require("fs").writeFileSync(f,JSON.stringify(p,null,2))' \
- && npm install --omit=dev --no-audit --no-fund --loglevel=error
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && mkdir -p node_modules/better-sqlite3/build/Release \
+ && cp /src/node_modules/better-sqlite3/build/Release/better_sqlite3.node node_modules/better-sqlite3/build/Release/ \
+ && node -e 'require("/deps/node_modules/better-sqlite3")(":memory:").close()'
 
 FROM ${DAPRD_IMAGE} AS daprd
 

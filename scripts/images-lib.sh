@@ -84,11 +84,11 @@ make_daprd_image() {
 
 # Azurite's image from its npm package on the Node base.
 make_azurite_image() {
-  local h; h="$(printf 'azurite %s on %s' "$AZURITE_VERSION" "$(image_hash "$BASE_IMAGE")" | hash_of)"
+  local h; h="$(printf 'azurite %s on %s v2' "$AZURITE_VERSION" "$(image_hash "$BASE_IMAGE")" | hash_of)"
   if [[ "$(image_hash "$AZURITE_IMAGE")" == "$h" ]]; then say "Azurite image: cached ($h)"; return; fi
   say "Azurite image: npm install -g azurite@$AZURITE_VERSION"
   local ctx; ctx="$(mktemp -d)"
-  printf 'FROM %s\nRUN npm install -g --no-audit --no-fund azurite@%s && mkdir -p /data && chown 65532:65532 /data\nUSER 65532:65532\nWORKDIR /data\nLABEL keyless.hash=%s\nCMD ["azurite","-l","/data","--blobHost","0.0.0.0","--queueHost","0.0.0.0","--tableHost","0.0.0.0"]\n' \
+  printf 'FROM %s\nRUN npm install -g --no-audit --no-fund azurite@%s && mkdir -p /data && chown 65532:65532 /data\nUSER 65532:65532\nWORKDIR /data\nLABEL keyless.hash=%s\nCMD ["azurite","-l","/data","--blobHost","0.0.0.0","--queueHost","0.0.0.0","--tableHost","0.0.0.0","--skipApiVersionCheck","--disableTelemetry"]\n' \
     "$BASE_IMAGE" "$AZURITE_VERSION" "$h" >"$ctx/Containerfile"
   podman build -q --pull=never -t "$AZURITE_IMAGE" -f "$ctx/Containerfile" "$ctx" >/dev/null
   rm -rf "$ctx"

@@ -68,13 +68,14 @@ start_azure_in_pod() { # workdir, pod, prefix
 # Container Apps: keyless's container runs daprd as its supervised child (`serve --then`), so daprd starts only
 # once the socket is bound; the app is its own container and never sees the socket volume.
 run_aca() {
-  local d="$WORK/aca" data
+  local d="$WORK/aca" data sockets
   pod_components "$d/components" 127.0.0.1
-  data="$(owned_dir "$d/data" 65532)"
+  data="$(owned_dir "$d/data" 65532)"; sockets="$(owned_dir "$d/sockets" 65532)"
+  podman pod rm -f -t 2 keyless-aca >/dev/null 2>&1 || true
   podman pod create --name keyless-aca >/dev/null
   start_azure_in_pod "$d" keyless-aca aca
   podman run -d --pod keyless-aca --name aca-keyless "${RO[@]}" \
-    --tmpfs /var/run/dapr-sockets:rw,mode=1777 -v "$data:/var/lib/keyless" \
+    -v "$sockets:/var/run/dapr-sockets" -v "$data:/var/lib/keyless" \
     -v "$d/components:/components:ro" -v "$d/certs:/certs:ro" \
     -e IDENTITY_ENDPOINT=http://127.0.0.1:42356/msi/token -e IDENTITY_HEADER="$IDENTITY_HEADER_VALUE" \
     -e NODE_EXTRA_CA_CERTS=/certs/ca.pem -e DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr-sockets \
