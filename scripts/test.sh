@@ -32,4 +32,23 @@ node -e '
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' || true
+
+# The images and the deployment topologies (podman): skipped with the reason where podman cannot be had.
+# KEYLESS_SKIP_IMAGES=1 skips them on purpose.
+if [[ -n "${KEYLESS_SKIP_IMAGES:-}" ]]; then
+  echo "images: skipped: KEYLESS_SKIP_IMAGES is set"
+else
+  set +e
+  bash scripts/test-images.sh
+  images=$?
+  set -e
+  if [[ $images == 77 ]]; then
+    echo "images: skipped (reason above)"
+  elif [[ $images != 0 ]]; then
+    echo "images: FAILED (scripts/test-images.sh exited $images)"
+    status=1
+  else
+    echo "images: passed"
+  fi
+fi
 exit $status
