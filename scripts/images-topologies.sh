@@ -124,7 +124,33 @@ run_compose() {
   COMPOSE_DOWN=""
 }
 
+# AKS: deploy/aks/keyless.yaml's Deployment through Dapr's own injector patch (deploy/aks/patch, which checks the
+# socket volume and folder), adapted only where a cluster is needed (local.go), run with podman kube play.
 run_aks() {
-  say "aks: not run (see README: what was and was not run)"
-  return 1
+  local d="$WORK/aks" go=go
+  command -v go >/dev/null || go=/usr/local/go/bin/go
+  pod_components "$d/components" 127.0.0.1
+  owned_dir "$d/certs" 10001 >/dev/null; owned_dir "$d/azurite" 10003 >/dev/null
+  sed -e "s/<CLIENT_ID>/$KEYLESS_DEV_CLIENT_ID/g; s/<VAULT>/stand-in/g; s/<ACCOUNT>/devstoreaccount1/g" \
+    -e "s|<ACR>.azurecr.io/keyless:0.1.0|localhost/keyless:dev|; s|<ACR>.azurecr.io/keyless-dev:0.1.0|localhost/keyless-dev:dev|" \
+    deploy/aks/keyless.yaml >"$d/keyless.yaml"
+  say "aks: building deploy/aks/patch (Dapr's injector patcher v1.18.3)"
+  (cd deploy/aks/patch && CGO_ENABLED=0 GOFLAGS=-mod=mod "$go" build -o "$d/patch" .)
+  "$d/patch" -podman "$d" -queue-connection "$(azurite_connection 127.0.0.1)" "$d/keyless.yaml" "$DAPRD_IMAGE" >"$d/pod.yaml"
+  say "aks: the injector gave keyless the socket volume and DAPR_COMPONENT_SOCKETS_FOLDER; podman kube play"
+  podman run --rm --user 10001:10001 "${RO[@]}" -v "$d/certs:/certs" localhost/keyless-dev:dev \
+    -e 'import("/app/dist/dev/tls.js").then((m) => m.ensureTestTls("/certs"))' >/dev/null
+  podman kube down "$d/pod.yaml" >/dev/null 2>&1 || true
+  podman kube play "$d/pod.yaml" >"$WORK/kube-play.log" 2>&1 || { cat "$WORK/kube-play.log" >&2; return 1; }
+  AKS_DOWN="$d/pod.yaml"
+  wait_log queuereader-keyless "ready for daprd" 60
+  sample_processes_a_message queuereader-app || { podman logs queuereader-daprd 2>&1 | tail -20 >&2; return 1; }
+  podman exec queuereader-keyless sh -c 'test -S "$DAPR_COMPONENT_SOCKETS_FOLDER/keyless.sock"' \
+    || { say "FAIL: keyless's socket is not in the injector's folder"; return 1; }
+  local restarts; restarts="$(podman inspect --format '{{.RestartCount}}' queuereader-daprd)"
+  say "aks: uids keyless=$(podman exec queuereader-keyless id -u), app=$(podman exec queuereader-app id -u); daprd restarts: $restarts"
+  # Containers of a pod start together here as on Kubernetes: daprd may scan before keyless has bound.
+  [[ "$restarts" == 0 ]] || say "aks: daprd's first exit: $(podman logs queuereader-daprd 2>&1 | grep -m1 'level=fatal' | sed 's/.*msg="\([^"]*\)".*/\1/' | cut -c1-200)"
+  podman kube down "$d/pod.yaml" >/dev/null 2>&1
+  AKS_DOWN=""
 }

@@ -49,6 +49,7 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/keyless-images.XXXXXX")"
 cleanup() {
   [[ -n "${KEEP:-}" ]] && { say "KEEP set: leaving containers and $WORK for inspection"; return; }
   podman pod rm -f -t 2 keyless-aca >/dev/null 2>&1 || true
+  [[ -n "${AKS_DOWN:-}" ]] && podman kube down "$AKS_DOWN" >/dev/null 2>&1 || true
   [[ -n "${COMPOSE_DOWN:-}" ]] && eval "$COMPOSE_DOWN" >/dev/null 2>&1 || true
   [[ -n "${API_PID:-}" ]] && kill "$API_PID" 2>/dev/null || true
   rm -rf "$WORK"

@@ -6,12 +6,14 @@
 // the shared socket volume and DAPR_COMPONENT_SOCKETS_FOLDER, and daprd gets the same folder in
 // DAPR_COMPONENTS_SOCKETS_FOLDER; the app container gets neither.
 //
-// Usage: go run . <manifest.yaml> [daprd image]   (exit 1 with the reason when a check fails)
+// Usage: go run . [-podman DIR ...] <manifest.yaml> [daprd image]   (exit 1 with the reason when a check fails;
+// -podman: see local.go)
 package main
 
 import (
 	"bytes"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -106,10 +108,16 @@ func check(pod *corev1.Pod) error {
 }
 
 func run() error {
-	if len(os.Args) < 2 {
-		return errors.New("usage: patch <manifest.yaml> [daprd image]")
+	podmanDir := flag.String("podman", "", "also adapt the patched pod for podman kube play, with host folders under this one")
+	devImage := flag.String("dev-image", "localhost/keyless-dev:dev", "stand-ins image (with -podman)")
+	azuriteImage := flag.String("azurite-image", "mcr.microsoft.com/azure-storage/azurite:3.35.0", "Azurite image (with -podman)")
+	queueConnection := flag.String("queue-connection", "", "the queue connection string the vault stand-in holds (with -podman)")
+	flag.Parse()
+	args := flag.Args()
+	if len(args) < 1 {
+		return errors.New("usage: patch [-podman DIR ...] <manifest.yaml> [daprd image]")
 	}
-	manifest, err := os.ReadFile(os.Args[1])
+	manifest, err := os.ReadFile(args[0])
 	if err != nil {
 		return err
 	}
@@ -125,8 +133,8 @@ func run() error {
 	pod.Name = d.Name
 	pod.Namespace = "default"
 	image := "docker.io/daprio/daprd:1.18.3"
-	if len(os.Args) > 2 {
-		image = os.Args[2]
+	if len(args) > 1 {
+		image = args[1]
 	}
 	// What the injector service sets from its own configuration (Helm defaults of the Dapr extension).
 	c := patcher.NewSidecarConfig(pod)
@@ -156,6 +164,9 @@ func run() error {
 	}
 	if err := check(patched); err != nil {
 		return err
+	}
+	if *podmanDir != "" {
+		forPodman(patched, *podmanDir, *devImage, *azuriteImage, *queueConnection)
 	}
 	out, err := yaml.Marshal(patched)
 	if err != nil {
