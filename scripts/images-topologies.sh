@@ -1,5 +1,5 @@
 # Sourced by scripts/test-images.sh: one function per deployment topology, each ending with the sample
-# processing a message. Azure itself is played by the stand-ins (managed identity, Key Vault) and Azurite.
+# processing a message (run under set -e: any failing step fails it), or setting SKIPPED to the reason. Azure itself is played by the stand-ins (managed identity, Key Vault) and Azurite.
 IDENTITY_HEADER_VALUE="images-test-only-identity-header"
 KEYLESS_DEV_CLIENT_ID="6b0f4b7e-4c1e-4a7a-9d55-5e1f00000001" # dev/seed.json's keyless-dev identity
 AZURITE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
@@ -100,7 +100,7 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 # docker-compose.yml unchanged, through podman's Docker-compatible API and the compose binary the project builds.
 run_compose() {
   local sock="$WORK/podman.sock" compose i
-  compose="$(bash scripts/install-compose.sh)"
+  compose="$(bash scripts/install-compose.sh)" || { SKIPPED="the compose binary could not be built"; return 0; }
   [[ "$compose" == docker-compose-plugin ]] && compose="docker compose"
   podman system service --time=0 "unix://$sock" >"$WORK/podman-api.log" 2>&1 &
   API_PID=$!
@@ -129,6 +129,7 @@ run_compose() {
 run_aks() {
   local d="$WORK/aks" go=go
   command -v go >/dev/null || go=/usr/local/go/bin/go
+  command -v "$go" >/dev/null || { SKIPPED="no Go toolchain to build deploy/aks/patch"; return 0; }
   pod_components "$d/components" 127.0.0.1
   owned_dir "$d/certs" 10001 >/dev/null; owned_dir "$d/azurite" 10003 >/dev/null
   sed -e "s/<CLIENT_ID>/$KEYLESS_DEV_CLIENT_ID/g; s/<VAULT>/stand-in/g; s/<ACCOUNT>/devstoreaccount1/g" \
