@@ -1,35 +1,62 @@
-# keyless image: the component (default command), the stand-ins (dist/dev/standIns.js) and the
-# queuereader sample (dist/samples/queuereader/src/main.js). Multi-stage, runs as the non-root "node" user.
+# keyless's production image: the component alone (dist/src, its runtime dependencies, the protos).
+# No stand-ins, no sample, no dev/*.json, no compilers, no openssl. Runs as uid 65532 (numeric, so
+# Kubernetes can verify runAsNonRoot) with a read-only root filesystem: the socket folder and the data
+# folder are volumes.
+#   default target:     the component           podman/docker build -t keyless .
+#   --target with-daprd the component plus daprd, for `keyless serve --then /usr/local/bin/daprd ...`
+#                       (Container Apps: one container, daprd started only once the socket is bound)
+# The stand-ins and the sample have their own image: Dockerfile.dev.
+ARG DAPRD_IMAGE=daprio/daprd:1.18.3
+
 FROM node:20-bookworm-slim AS build
-# better-sqlite3 compiles from source when no prebuilt binary can be fetched.
-RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+# better-sqlite3 compiles from source when no prebuilt binary can be fetched; node's headers ship with
+# the Node install under /usr/local, so node-gyp needs no download.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+ENV npm_config_nodedir=/usr/local
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
+COPY dev/package.json ./dev/
+COPY samples/queuereader/package.json ./samples/queuereader/
 RUN npm ci --no-audit --no-fund --loglevel=error
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.component.json ./
 COPY proto ./proto
 COPY scripts/gen-proto-types.mjs ./scripts/
 COPY src ./src
-COPY dev ./dev
-COPY samples ./samples
-RUN npm run build && npm prune --omit=dev
+RUN npm run gen && npx tsc -p tsconfig.component.json
 
-FROM node:20-bookworm-slim
-# openssl makes the stand-ins' test certificates; nothing else needs it.
-RUN apt-get update && apt-get install -y --no-install-recommends openssl && rm -rf /var/lib/apt/lists/*
+# The component's runtime dependencies only: the workspaces (stand-ins, sample) are dropped from the
+# manifest, so their packages are not installed; versions still come from the one lockfile. better-sqlite3's
+# native addon is the one the build stage compiled (same base, same Node), not compiled twice.
+FROM build AS runtime-deps
+WORKDIR /deps
+COPY package.json package-lock.json .npmrc ./
+RUN node -e 'const f="package.json",p=JSON.parse(require("fs").readFileSync(f));delete p.workspaces;delete p.devDependencies;require("fs").writeFileSync(f,JSON.stringify(p,null,2))' \
+ && npm install --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error \
+ && mkdir -p node_modules/better-sqlite3/build/Release \
+ && cp /src/node_modules/better-sqlite3/build/Release/better_sqlite3.node node_modules/better-sqlite3/build/Release/ \
+ && node -e 'require("/deps/node_modules/better-sqlite3")(":memory:").close()'
+
+FROM ${DAPRD_IMAGE} AS daprd
+
+FROM node:20-bookworm-slim AS component
+# No socket folder variable here: Dapr's injector sets DAPR_COMPONENT_SOCKETS_FOLDER on component containers
+# and keyless refuses two that differ. Unset, keyless uses daprd's default, /tmp/dapr-components-sockets.
 ENV NODE_ENV=production \
-    DAPR_COMPONENTS_SOCKETS_FOLDER=/var/run/dapr-sockets \
     KEYLESS_DATA_DIR=/var/lib/keyless
 WORKDIR /app
-COPY --from=build /src/package.json ./
-COPY --from=build /src/node_modules ./node_modules
-COPY --from=build /src/dist ./dist
-COPY --from=build /src/proto ./proto
-COPY dev/seed.json dev/secrets.json ./dev/
-RUN mkdir -p /var/run/dapr-sockets /var/lib/keyless /certs \
- && chown -R node:node /var/run/dapr-sockets /var/lib/keyless /certs
-USER node
-VOLUME ["/var/run/dapr-sockets", "/var/lib/keyless"]
-HEALTHCHECK --interval=5s --timeout=2s --retries=12 CMD test -S /var/run/dapr-sockets/keyless.sock || exit 1
-ENTRYPOINT ["node"]
-CMD ["dist/src/main.js", "serve"]
+COPY --from=runtime-deps /deps/package.json ./package.json
+COPY --from=runtime-deps /deps/node_modules ./node_modules
+COPY --from=build /src/dist/src ./dist/src
+COPY proto ./proto
+RUN mkdir -p /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless \
+ && chown 65532:65532 /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless
+USER 65532:65532
+VOLUME ["/tmp/dapr-components-sockets", "/var/lib/keyless"]
+ENTRYPOINT ["node", "/app/dist/src/main.js"]
+CMD ["serve"]
+
+FROM component AS with-daprd
+COPY --from=daprd /daprd /usr/local/bin/daprd
+
+FROM component

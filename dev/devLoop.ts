@@ -7,7 +7,7 @@
  * beside other suites.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import net from "node:net";
 import path from "node:path";
@@ -15,13 +15,15 @@ import { fileURLToPath } from "node:url";
 import { startAzurite } from "./azurite.js";
 import { startIdentityStandIn } from "./identityStandIn.js";
 import { startKeyVaultStandIn } from "./keyVaultStandIn.js";
+import { portsInUse } from "./portsInUse.js";
 import { readSeed } from "./seed.js";
 import { ensureTestTls } from "./tls.js";
 import { waitFor } from "./wait.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const env = process.env;
-const port = (name: string, dflt: number) => Number(env[name] ?? dflt);
+const portVars: Record<string, number> = {};
+const port = (name: string, dflt: number) => (portVars[name] = Number(env[name] ?? dflt));
 const ports = {
   identity: port("KEYLESS_DEV_IDENTITY_PORT", 42356),
   vault: port("KEYLESS_DEV_VAULT_PORT", 8443),
@@ -99,6 +101,11 @@ process.once("SIGINT", () => void shutdown(0));
 process.once("SIGTERM", () => void shutdown(0));
 
 async function main() {
+  const busy = await portsInUse(portVars);
+  if (busy.length > 0)
+    throw new Error(
+      `port${busy.length > 1 ? "s" : ""} already in use: ${busy.join(", ")}; stop what uses ${busy.length > 1 ? "them" : "it"} or set the variable to a free port`,
+    );
   if (!daprd)
     throw new Error(
       `no daprd at ${cachedDaprd} and KEYLESS_DAPRD is not set; run scripts/run.sh (or scripts/install-daprd.sh) first`,
@@ -219,6 +226,16 @@ async function main() {
     timeoutMs: 30_000,
   });
 
+  // doctor run from another shell needs the identity and CA keyless got (node --env-file is read too late
+  // for NODE_EXTRA_CA_CERTS, hence a file for the shell); the header is a local stand-in's, not Azure's.
+  const doctorEnv = path.join(dataDir, "dev-loop.env");
+  writeFileSync(
+    doctorEnv,
+    Object.entries({ ...trust, ...identity.env() })
+      .map(([k, v]) => `${k}='${v}'\n`)
+      .join(""),
+    { mode: 0o600 },
+  );
   const h = `http://localhost:${ports.daprHttp}/v1.0`;
   process.stdout.write(`
 keyless dev loop is up. Try:
@@ -229,7 +246,7 @@ keyless dev loop is up. Try:
   curl ${h}/secrets/localsecrets/bulk
   curl -X POST ${h}/state/statestore -H 'content-type: application/json' -d '[{"key":"greeting","value":{"hello":"world"}}]'
   curl -i ${h}/state/statestore/greeting
-  node dist/src/main.js doctor --components components
+  (set -a; . ${path.relative(ROOT, doctorEnv) || doctorEnv}; node dist/src/main.js doctor --components ${path.relative(ROOT, resourcesDir) || resourcesDir})
 
 Press Ctrl-C to stop everything.
 `);

@@ -29,11 +29,31 @@ set +e
 npx --no-install vitest run --reporter=default --reporter=json --outputFile.json=.test-tmp/results.json "$@"
 status=$?
 set -e
+if [[ $conformance -ne 0 ]]; then echo "conformance-go: FAILED (exit $conformance, see above)"; status=1; fi
+
+# The images and the deployment topologies (podman): skipped with the reason where podman cannot be had.
+# KEYLESS_SKIP_IMAGES=1 skips them on purpose.
+if [[ -n "${KEYLESS_SKIP_IMAGES:-}" ]]; then
+  echo "images: skipped: KEYLESS_SKIP_IMAGES is set"
+else
+  set +e
+  bash scripts/test-images.sh
+  images=$?
+  set -e
+  if [[ $images == 77 ]]; then
+    echo "images: skipped (reason above)"
+  elif [[ $images != 0 ]]; then
+    echo "images: FAILED (scripts/test-images.sh exited $images)"
+    status=1
+  else
+    echo "images: passed"
+  fi
+fi
+# The vitest summary comes last so that it is the closing line of the run.
 # One closing line any CI can read: "tests: N passed, N failed, N skipped".
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".test-tmp/results.json", "utf8"));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' || true
-if [[ $conformance -ne 0 ]]; then echo "conformance-go: FAILED (exit $conformance, see above)"; status=1; fi
 exit $status

@@ -14,12 +14,18 @@ import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
 import { startServer } from "./server/server.js";
 import { readSocketAccess, socketPath, SocketError, type SocketAccess } from "./server/socket.js";
+import { startChild, type SupervisedChild } from "./supervisor/child.js";
 import path from "node:path";
 
 const USAGE = `usage: keyless [serve|doctor|dev|help]
 
-  serve   serve secretstores.keyless and state.keyless on
-          $DAPR_COMPONENTS_SOCKETS_FOLDER/keyless.sock (default /tmp/dapr-components-sockets)
+  serve [--then <command> [args...]]
+          serve secretstores.keyless and state.keyless on
+          $DAPR_COMPONENTS_SOCKETS_FOLDER/keyless.sock (default /tmp/dapr-components-sockets).
+          --then: once the socket is bound, run <command> (daprd) as a supervised child with
+          DAPR_COMPONENTS_SOCKETS_FOLDER set to keyless's folder: SIGTERM/SIGINT are forwarded to it,
+          its output goes to stderr labelled "<command> | ", and keyless exits with its exit code
+          (128+signal when killed), stopping when it stops.
   doctor [--components <dir|file>]... [--json]
           check every keyless component in the YAMLs (Dapr or Container Apps schema): the identity each
           uses, whether it gets a token, whether its vault or table is reachable and usable, and whether
@@ -29,7 +35,8 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
           (what scripts/run.sh runs after installing and building)
 
 environment:
-  DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd
+  DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd (DAPR_COMPONENT_SOCKETS_FOLDER, the
+                                  injector's name, is read too; both set and different is refused)
   KEYLESS_COMPONENT_NAME          socket file name without .sock (default keyless)
   KEYLESS_SOCKET_MODE             octal mode of the socket (default 0666); e.g. 0660 with KEYLESS_SOCKET_GROUP
   KEYLESS_SOCKET_GROUP            group name or gid given to the socket (keyless's user must belong to it)
@@ -38,7 +45,13 @@ environment:
   KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
 `;
 
-async function serve(): Promise<void> {
+async function serve(args: string[]): Promise<void> {
+  if (args.length > 0 && (args[0] !== "--then" || args.length < 2)) {
+    process.stderr.write(`keyless serve: expected "--then <command> [args...]"\n\n${USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  const then = args.length > 0 ? { command: args[1]!, args: args.slice(2) } : undefined;
   const cfg = readProcessConfig(process.env);
   const loggers = createLoggerFactory({ level: cfg.logLevel, trace: cfg.trace });
   const log = loggers.forArea("main");
@@ -73,15 +86,41 @@ async function serve(): Promise<void> {
     return;
   }
   log.info({ dataDir: cfg.dataDir, pid: process.pid }, "ready for daprd");
-  const shutdown = (signal: string) => {
-    log.info({ signal }, "shutting down");
+  const finish = (code: number) =>
     running.stop().then(
-      () => process.exit(0),
+      () => process.exit(code),
       (e: unknown) => {
         log.error({ err: errorField(e) }, "shutdown failed");
         process.exit(1);
       },
     );
+  let child: SupervisedChild | undefined;
+  let stopping = false;
+  if (then) {
+    child = startChild(then.command, then.args, {
+      env: { ...process.env, DAPR_COMPONENTS_SOCKETS_FOLDER: path.dirname(socket) },
+      out: process.stderr,
+    });
+    log.info(
+      { command: then.command, pid: child.pid },
+      `started ${child.label} now that the socket is bound`,
+    );
+    const label = child.label;
+    void child.exited.then((code) => {
+      if (stopping) log.info({ code }, `${label} stopped`);
+      else
+        log.error({ code }, `${label} exited with ${code}; keyless stops too, so the platform restarts both`);
+      stopping = true;
+      void finish(code);
+    });
+  }
+  const shutdown = (signal: NodeJS.Signals) => {
+    log.info({ signal }, child ? `shutting down: ${child.label} first` : "shutting down");
+    if (stopping) return;
+    stopping = true;
+    // With a child, keyless serves until the child has stopped (daprd may call it while draining).
+    if (child) child.forward(signal);
+    else void finish(0);
   };
   process.once("SIGTERM", () => shutdown("SIGTERM"));
   process.once("SIGINT", () => shutdown("SIGINT"));
@@ -112,12 +151,19 @@ async function doctor(args: string[]): Promise<void> {
 
 const cmd = process.argv[2] ?? "serve";
 if (cmd === "serve") {
-  await serve();
+  await serve(process.argv.slice(3));
 } else if (cmd === "doctor") {
   await doctor(process.argv.slice(3));
 } else if (cmd === "dev") {
-  // The dev loop lives with the stand-ins in dev/ and starts when loaded.
-  await import("../dev/devLoop.js");
+  // The dev loop lives with the stand-ins in dev/ (its own package, absent from the production image) and
+  // starts when loaded; a variable keeps the component's build from depending on it.
+  const devLoop = "../dev/devLoop.js";
+  await import(devLoop).catch((e: unknown) => {
+    process.stderr.write(
+      `keyless dev runs from a checkout (scripts/run.sh); this install has no dev loop: ${(e as Error).message}\n`,
+    );
+    process.exitCode = 2;
+  });
 } else if (cmd === "help" || cmd === "--help" || cmd === "-h") {
   process.stdout.write(USAGE);
 } else {

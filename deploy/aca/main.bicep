@@ -1,7 +1,10 @@
 // keyless on Azure Container Apps. The managed Dapr sidecar of Container Apps does not load pluggable
-// components, so this app runs daprd itself as a sidecar container beside keyless and the app, the three
-// sharing an EmptyDir volume for keyless.sock. One user-assigned identity pulls the images from ACR, reads
-// Key Vault (through keyless) and the storage queue (the sample).
+// components, so keyless's container runs daprd itself: `keyless serve --then daprd ...` binds the socket,
+// then starts daprd as its supervised child (no start-order race, one exit code for both). The socket's
+// EmptyDir is mounted in that container only; the app never sees it. One user-assigned identity pulls the
+// images from ACR, reads Key Vault and Tables (through keyless) and the storage queue (the sample). Every role
+// is granted before the first revision (dependsOn). A thin translation of the pod scripts/test-images.sh runs
+// as "aca"; nothing here can compile Bicep itself.
 //
 // Deploy (see README.md beside this file):
 //   az deployment group create -g <rg> -f deploy/aca/main.bicep -p acrName=<acr> vaultName=<kv> storageAccountName=<st>
@@ -14,9 +17,10 @@ param acrName string
 param vaultName string
 @description('Existing storage account with the queue the sample reads.')
 param storageAccountName string
-param keylessImage string = '${acrName}.azurecr.io/keyless:0.1.0'
-param appImage string = '${acrName}.azurecr.io/keyless:0.1.0'
-param daprdImage string = 'daprio/daprd:1.18.3'
+@description('keyless with daprd inside: az acr build -t keyless-daprd:0.1.0 --target with-daprd .')
+param keylessImage string = '${acrName}.azurecr.io/keyless-daprd:0.1.0'
+@description('The sample: az acr build -t keyless-dev:0.1.0 -f Dockerfile.dev .')
+param appImage string = '${acrName}.azurecr.io/keyless-dev:0.1.0'
 param environmentName string = 'keyless-env'
 param appName string = 'queuereader'
 param queueName string = 'orders'
@@ -25,6 +29,7 @@ var roles = {
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d'
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88'
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3'
 }
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
@@ -74,6 +79,16 @@ resource queueUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
+resource tableUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage.id, identity.id, roles.storageTableDataContributor)
+  scope: storage
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+  }
+}
+
 resource env 'Microsoft.App/managedEnvironments@2024-03-01' = {
   name: environmentName
   location: location
@@ -116,7 +131,7 @@ spec:
 resource app 'Microsoft.App/containerApps@2024-03-01' = {
   name: appName
   location: location
-  dependsOn: [acrPull, vaultReader, queueUser]
+  dependsOn: [acrPull, vaultReader, queueUser, tableUser]
   identity: {
     type: 'UserAssigned'
     userAssignedIdentities: { '${identity.id}': {} }
@@ -136,6 +151,7 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
     template: {
       volumes: [
         { name: 'dapr-sockets', storageType: 'EmptyDir' }
+        { name: 'keyless-data', storageType: 'EmptyDir' }
         {
           name: 'components'
           storageType: 'Secret'
@@ -147,33 +163,29 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
       ]
       containers: [
         {
+          // keyless binds /var/run/dapr-sockets/keyless.sock, then runs daprd as its child.
           name: 'keyless'
           image: keylessImage
-          args: ['dist/src/main.js', 'serve']
-          env: [{ name: 'DAPR_COMPONENTS_SOCKETS_FOLDER', value: '/var/run/dapr-sockets' }]
-          volumeMounts: [{ volumeName: 'dapr-sockets', mountPath: '/var/run/dapr-sockets' }]
-          resources: { cpu: json('0.25'), memory: '0.5Gi' }
-        }
-        {
-          // daprd exits when keyless.sock is not there yet; Container Apps restarts it and the next
-          // start finds the socket (keyless binds it within a second).
-          name: 'daprd'
-          image: daprdImage
-          command: [
-            './daprd'
+          args: [
+            'serve'
+            '--then'
+            '/usr/local/bin/daprd'
             '--app-id=${appName}'
             '--app-port=3000'
             '--resources-path=/components'
             '--dapr-http-port=3500'
             '--dapr-grpc-port=50001'
+            '--dapr-listen-addresses=127.0.0.1'
             '--log-level=info'
           ]
           env: [{ name: 'DAPR_COMPONENTS_SOCKETS_FOLDER', value: '/var/run/dapr-sockets' }]
           volumeMounts: [
             { volumeName: 'dapr-sockets', mountPath: '/var/run/dapr-sockets' }
+            { volumeName: 'keyless-data', mountPath: '/var/lib/keyless' }
+            // also what `keyless doctor --components /components` reads (README)
             { volumeName: 'components', mountPath: '/components' }
           ]
-          resources: { cpu: json('0.25'), memory: '0.5Gi' }
+          resources: { cpu: json('0.5'), memory: '1Gi' }
         }
         {
           name: 'app'

@@ -12,8 +12,8 @@ import { readFileSync } from "node:fs";
 import { chmod, chown, lstat, mkdir, unlink } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
+import { socketFolder, SocketFolderError } from "./socketFolder.js";
 
-export const DEFAULT_SOCKET_FOLDER = "/tmp/dapr-components-sockets";
 /** Linux limits a Unix socket path to 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH = 107;
 
@@ -25,13 +25,14 @@ export class SocketError extends Error {
 }
 
 export function socketPath(env: NodeJS.ProcessEnv, componentName: string): string {
-  const folder = env.DAPR_COMPONENTS_SOCKETS_FOLDER;
-  if (folder !== undefined && folder.trim() === "") {
-    throw new SocketError(
-      "DAPR_COMPONENTS_SOCKETS_FOLDER is set but empty; daprd would then find no pluggable components. Unset it or name a folder.",
-    );
+  let folder: string;
+  try {
+    folder = socketFolder(env);
+  } catch (e) {
+    if (e instanceof SocketFolderError) throw new SocketError(e.message);
+    throw e;
   }
-  const p = path.resolve(folder ?? DEFAULT_SOCKET_FOLDER, `${componentName}.sock`);
+  const p = path.resolve(folder, `${componentName}.sock`);
   if (Buffer.byteLength(p) > MAX_SOCKET_PATH) {
     throw new SocketError(
       `socket path ${p} is longer than ${MAX_SOCKET_PATH} bytes, the Linux limit; use a shorter folder`,

@@ -4,8 +4,9 @@
  * keyless, with the queue connection string read from Key Vault through secretstores.keyless.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { daprdPath, REPO_ROOT } from "../helpers/paths.js";
 import { freePort } from "../helpers/ports.js";
@@ -102,11 +103,49 @@ describe("the dev loop (scripts/run.sh)", () => {
     expect(out.join("\n")).toContain("connection string from secretstore");
   });
 
+  it("prints a doctor command that works from another shell while the loop runs", () => {
+    const line = out.find((l) => l.includes("dist/src/main.js doctor"));
+    expect(line).toBeDefined();
+    const doctor = spawnSync("bash", ["-c", line!.trim()], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp" },
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+    expect(doctor.stdout + doctor.stderr).not.toContain("[FAIL]");
+    expect(doctor.status).toBe(0);
+  }, 70_000);
+
   it("stops everything on SIGTERM, after keyless read the queue connection from the vault", async () => {
     proc.kill("SIGTERM");
     await exited;
     const text = out.join("\n");
     expect(text).toMatch(/Key Vault stand-in served: \d+ secret reads \([^)]*queue-connection/);
     expect(text).toContain("[keyless-dev] stopped");
+  });
+});
+
+describe("the dev loop with a port already taken", () => {
+  it("stops at once naming the port and the variable that moves it", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((r) => taken.listen(0, "127.0.0.1", r));
+    const port = (taken.address() as net.AddressInfo).port;
+    const started = Date.now();
+    const run = spawnSync(process.execPath, [path.join(REPO_ROOT, "dist/dev/devLoop.js")], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? "",
+        HOME: process.env.HOME ?? "/tmp",
+        APP_PORT: String(port),
+        KEYLESS_DAPRD: "/nonexistent/daprd",
+        KEYLESS_DATA_DIR: path.join(REPO_ROOT, ".test-tmp/loop-port"),
+      },
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    taken.close();
+    expect(run.status).toBe(1);
+    expect(run.stdout).toContain(`port already in use: ${port} (APP_PORT)`);
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

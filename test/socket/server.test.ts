@@ -248,4 +248,22 @@ describe("socket lifecycle", () => {
     expect(existsSync(socket)).toBe(false);
     tmp.cleanup();
   });
+
+  it("refuses to start when the injector's and daprd's socket folder variables differ", () => {
+    const tmp = makeTmpDir("folders");
+    const run = spawnSync(process.execPath, [KEYLESS_MAIN, "serve"], {
+      env: {
+        ...process.env,
+        DAPR_COMPONENTS_SOCKETS_FOLDER: path.join(tmp.dir, "a"),
+        DAPR_COMPONENT_SOCKETS_FOLDER: path.join(tmp.dir, "b"),
+        KEYLESS_DATA_DIR: path.join(tmp.dir, "d"),
+      },
+      encoding: "utf8",
+      timeout: 15_000,
+    });
+    expect(run.status).toBe(2);
+    expect(run.stdout + run.stderr).toContain("name different socket folders");
+    expect(existsSync(path.join(tmp.dir, "a"))).toBe(false);
+    tmp.cleanup();
+  });
 });
