@@ -55,7 +55,19 @@ const secretFields = {
       )
       .optional(),
   ),
-  vaultUri: setting(z.url({ protocol: /^https$/, message: "must be an https:// URL" }).optional()),
+  // The URL is logged and shown by the doctor, so anything that could carry a credential is refused.
+  vaultUri: setting(
+    z
+      .url({ protocol: /^https$/, message: "must be an https:// URL" })
+      .refine(
+        (u) => {
+          const url = new URL(u);
+          return !url.search && !url.hash && !url.username && !url.password;
+        },
+        { message: "must be the vault's URL alone (no query string, fragment or user info)" },
+      )
+      .optional(),
+  ),
   ...identityFields,
   nameMapping: setting(
     z.enum(["dashes", "none"], { message: 'must be "dashes" or "none"' }).optional().default("dashes"),

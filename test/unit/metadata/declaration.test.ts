@@ -22,7 +22,10 @@ function section(heading: string): string {
 
 /** Field names in the first column of the section's first metadata table (`a` / `b` rows name several). */
 function tableFields(text: string): string[] {
-  const rows = text.split("\n").filter((l) => l.startsWith("| `"));
+  const lines = text.split("\n");
+  const first = lines.findIndex((l) => l.startsWith("|"));
+  const end = lines.findIndex((l, i) => i > first && !l.startsWith("|"));
+  const rows = lines.slice(first, end === -1 ? undefined : end).filter((l) => l.startsWith("| `"));
   return rows.flatMap((r) => [...r.split("|")[1]!.matchAll(/`([A-Za-z]+)`/g)].map((m) => m[1]!));
 }
 

@@ -54,6 +54,22 @@ describe("component metadata", () => {
     ).toMatch(/tableName: an Azure table name/);
   });
 
+  it("refuses a vaultUri that could carry a credential (query string, fragment, user info)", () => {
+    for (const vaultUri of [
+      "https://v.vault.azure.net/?sig=abc",
+      "https://v.vault.azure.net/#x",
+      "https://user:pw@v.vault.azure.net/",
+    ]) {
+      const out = parseSecretMetadata({ vaultUri });
+      expect(out.value).toBeUndefined();
+      expect(out.problems.join("; ")).toMatch(/vaultUri: must be the vault's URL alone/);
+      expect(out.problems.join("; ")).not.toContain("abc");
+    }
+    expect(parseSecretMetadata({ vaultUri: "https://v.vault.azure.net/" }).value?.vaultUrl).toBe(
+      "https://v.vault.azure.net",
+    );
+  });
+
   it("derives the source chain from the settings present", () => {
     expect(parseSecretMetadata({ secretsFile: "a.json" }).value?.sources).toEqual(["file"]);
     expect(parseSecretMetadata({ envPrefix: "X_", secretsFile: "a.json" }).value?.sources).toEqual([
