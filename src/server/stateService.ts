@@ -13,7 +13,7 @@ import type { TransactionalStateStoreHandlers } from "../gen/dapr/proto/componen
 import type { TransactionalStoreMultiMaxSizeHandlers } from "../gen/dapr/proto/components/v1/TransactionalStoreMultiMaxSize.js";
 import { errors } from "../errors/catalog.js";
 import type { InstanceRegistry } from "./instances.js";
-import { stateKind } from "../state/component.js";
+import { lazyKind } from "../components/lazyKind.js";
 import type {
   Concurrency,
   DeleteInput,
@@ -30,6 +30,11 @@ export const STATE_SERVICES = [
   `${PKG}.TransactionalStateStore`,
   `${PKG}.TransactionalStoreMultiMaxSize`,
 ];
+
+const stateKind = lazyKind<StateStore>("state", async () => {
+  const { stateKind } = await import("../state/component.js");
+  return stateKind;
+});
 
 export function toConcurrency(options: StateOptions__Output | null): Concurrency {
   switch (options?.concurrency) {
