@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 
 export interface LatencyProxy {
   port: number;
+  /** Connections accepted so far (a client that does not keep connections alive opens many). */
+  readonly connections: number;
   /** The delay added from now on; can change while connections are open. */
   delayMs: number;
   close(): Promise<void>;
@@ -20,8 +22,9 @@ export async function startLatencyProxy(opts: {
   port?: number;
 }): Promise<LatencyProxy> {
   const sockets = new Set<net.Socket>();
-  const state = { delayMs: opts.delayMs };
+  const state = { delayMs: opts.delayMs, connections: 0 };
   const server = net.createServer((client) => {
+    state.connections++;
     const upstream = net.connect(opts.targetPort, "127.0.0.1");
     for (const s of [client, upstream]) {
       s.setNoDelay(true);
@@ -43,6 +46,9 @@ export async function startLatencyProxy(opts: {
   });
   return {
     port: (server.address() as AddressInfo).port,
+    get connections() {
+      return state.connections;
+    },
     get delayMs() {
       return state.delayMs;
     },

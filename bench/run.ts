@@ -299,6 +299,7 @@ async function benchTables(tmp: string) {
       // daprd (Go) trusts the stand-ins' test CA through SSL_CERT_FILE.
       daprdEnv: { SSL_CERT_FILE: tls.caFile },
     });
+    log(`   connections opened to Azurite (both stores): ${proxy.connections}`);
   } finally {
     await proxy.close();
     await azurite.stop();

@@ -41,8 +41,12 @@ function rawDefinition(service: string): ServiceDefinition {
   } as ServiceDefinition;
 }
 
-async function buildCodecs(pkg: PackageDefinition, services: string[]): Promise<Map<string, Codec>> {
+async function buildCodecs(
+  loadPackage: () => PackageDefinition,
+  services: string[],
+): Promise<Map<string, Codec>> {
   const { ReflectionService } = await import("@grpc/reflection");
+  const pkg = loadPackage();
   const codecs = new Map<string, Codec>();
   // addToServer only calls addService; capture what it would register, keyed by service path.
   const capture = {
@@ -61,11 +65,16 @@ async function buildCodecs(pkg: PackageDefinition, services: string[]): Promise<
   return codecs;
 }
 
-export function addLazyReflection(server: Server, pkg: PackageDefinition, services: string[]): void {
+/** `loadPackage` gives the full package definition (every descriptor); it is called on the first call. */
+export function addLazyReflection(
+  server: Server,
+  loadPackage: () => PackageDefinition,
+  services: string[],
+): void {
   let codecs: Promise<Map<string, Codec>> | undefined;
   for (const service of VERSIONS) {
     const handle = (stream: ServerDuplexStream<Buffer, Buffer>) => {
-      const ready = (codecs ??= buildCodecs(pkg, services)).then((all) => {
+      const ready = (codecs ??= buildCodecs(loadPackage, services)).then((all) => {
         const codec = all.get(service)!;
         // The library's handler reads 'data' and 'end' and calls write and end, on decoded messages.
         const inner = Object.assign(new EventEmitter(), {

@@ -3,7 +3,7 @@
  * RPCs with no deadline, so every source enforces its own timeouts.
  */
 import type { Server } from "@grpc/grpc-js";
-import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import type { SecretStoreHandlers } from "../gen/dapr/proto/components/v1/SecretStore.js";
 import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretResponse.js";
 import type { InstanceRegistry } from "./instances.js";
@@ -21,7 +21,7 @@ const secretStoreKind = lazyKind<SecretStore>("secretstores", async () => {
 
 export function registerSecretStore(
   server: Server,
-  pkg: PackageDefinition,
+  pkg: Record<string, object>,
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {

@@ -6,7 +6,7 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
 import { addLazyReflection } from "./lazyReflection.js";
-import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
+import { loadComponentDefinition, loadServiceDefinitions, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
 import { openSocketPermissions, prepareSocket, removeSocket } from "./socket.js";
 import { registerStateStore, STATE_SERVICES } from "./stateService.js";
@@ -26,12 +26,12 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.loggers.forArea("server");
-  const pkg = loadComponentDefinition();
+  const pkg = loadServiceDefinitions();
   const server = new Server();
   const deps = { encoder: createStatusEncoder(loadStatusRoot()), log: opts.loggers.forArea("rpc") };
   registerSecretStore(server, pkg, opts.registry, deps);
   registerStateStore(server, pkg, opts.registry, deps);
-  addLazyReflection(server, pkg, [...SECRET_SERVICES, ...STATE_SERVICES]);
+  addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES]);
 
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");

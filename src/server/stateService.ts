@@ -3,7 +3,7 @@
  * Only proto <-> domain conversion lives here (pluggable-components spec, sections 4.2-4.7).
  */
 import type { Server } from "@grpc/grpc-js";
-import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import type { DeleteRequest__Output } from "../gen/dapr/proto/components/v1/DeleteRequest.js";
 import type { GetResponse } from "../gen/dapr/proto/components/v1/GetResponse.js";
 import type { SetRequest__Output } from "../gen/dapr/proto/components/v1/SetRequest.js";
@@ -82,7 +82,7 @@ export function fromGetResult(r: GetResult): GetResponse {
 
 export function registerStateStore(
   server: Server,
-  pkg: PackageDefinition,
+  pkg: Record<string, object>,
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {
