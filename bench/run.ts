@@ -319,7 +319,7 @@ async function benchStartup(tmp: string) {
     );
     return { bind, rss };
   };
-  const k = row("keyless                ", r.keyless);
+  const k = row("keyless                 ", r.keyless);
   const b = row("bare grpc-js on a socket", r.bare);
   log(`   ratio keyless/bare: bind ${fmt(k.bind / b.bind, 2)}x   RSS ${fmt(k.rss / b.rss, 2)}x`);
 }
