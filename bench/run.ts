@@ -154,7 +154,8 @@ async function benchStatePair(tmp: string, pair: StatePair) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(tmp, `${pair.tag}d`),
-    env: { KEYLESS_LOG_LEVEL: "warn" },
+    // BENCH_KEYLESS_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles keyless under load.
+    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: process.env.BENCH_KEYLESS_NODE_OPTIONS ?? "" },
   });
   const noop = pair.withFloor ? startNoop(path.join(socketDir, "noopstate.sock")) : undefined;
   await noop?.ready;
