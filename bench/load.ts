@@ -35,6 +35,12 @@ function rssMiB(pid: number): { rss: number; peak: number } {
 const yaml = componentYaml;
 
 async function main() {
+  if (process.env.BENCH_LOAD_PARTS === "state") {
+    const t = makeTmpDir("load");
+    await mixedState(t.dir);
+    t.cleanup();
+    return;
+  }
   const tmp = makeTmpDir("load");
   const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
   process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
@@ -123,7 +129,7 @@ async function mixedState(dir: string) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(dir, "d2"),
-    env: { KEYLESS_LOG_LEVEL: "warn" },
+    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: process.env.BENCH_KEYLESS_NODE_OPTIONS ?? "" },
   });
   const pid = keyless.proc.pid!;
   const resources = writeResources(path.join(dir, "r2"), ["statestore.yaml"], {});

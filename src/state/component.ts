@@ -6,8 +6,8 @@ import { describeIdentity, identityFromMetadata } from "../identity/identitySpec
 import { parseStateMetadata, STATE_SECRET_KEYS, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
-import { openSqliteBackend } from "./backends/sqlite.js";
-import { openTablesBackend, type TablesAuth } from "./backends/tables.js";
+// The backends load on first use: an instance on SQLite never loads the Azure Tables SDK, and the reverse.
+import type { TablesAuth } from "./backends/tables.js";
 import { StateStore } from "./store.js";
 
 export const STATE_FEATURES = ["ETAG", "TRANSACTIONAL", "TTL"] as const;
@@ -19,13 +19,14 @@ export const stateKind: ComponentKind<StateStore> = {
   secretKeys: STATE_SECRET_KEYS,
   async build(props, ctx) {
     const md = requireValidMetadata("state.keyless", parseStateMetadata(props), ctx);
-    const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);
+    const backend = md.backend === "tables" ? await tables(md, ctx) : await sqlite(md, ctx);
     return new StateStore(ctx.instance, backend, ctx.now);
   },
   close: (store) => store.close(),
 };
 
-function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
+async function sqlite(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
+  const { openSqliteBackend } = await import("./backends/sqlite.js");
   const given = md.path ?? (md.connectionString && sqliteFileFromConnectionString(md.connectionString));
   const file = given
     ? path.resolve(ctx.baseDir, given)
@@ -68,6 +69,7 @@ async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
       throw errors.backendFailed(ctx.instance, "tables", `getting a token: ${(e as Error).message}`);
     });
   }
+  const { openTablesBackend } = await import("./backends/tables.js");
   const backend = await openTablesBackend({
     instance: ctx.instance,
     auth,
