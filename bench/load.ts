@@ -7,7 +7,8 @@
  *     BENCH_LOAD_SECONDS (default 300): p50/p99 per operation, and keyless RSS sampled every 5 s; memory
  *     counts as flat when RSS at the end is within 25% of RSS after the first minute. This part runs on a
  *     fresh keyless and daprd: the V8 heap that part 1's 10 000 queued calls grew is not given back to the
- *     system at once, and would be counted as the state load's.
+ *     system at once, and would be counted as the state load's. BENCH_LOAD_PARTS=state runs this part only;
+ *     BENCH_KEYLESS_NODE_OPTIONS passes node options (e.g. an --import hook) to its keyless.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
