@@ -84,8 +84,9 @@ export function addLazyReflection(
         codec.handler(inner);
         return { inner, codec };
       });
-      // Requests keep their order: each step chains on the previous one, in arrival order.
-      let tail: Promise<unknown> = ready;
+      // Requests keep their order: each step chains on the previous one, in arrival order. A failure to
+      // build reflection ends this stream with an error; it never becomes an unhandled rejection.
+      let tail: Promise<unknown> = ready.catch((e: unknown) => stream.destroy(e as Error));
       const then = (step: (r: Awaited<typeof ready>) => void) => {
         tail = tail.then(() => ready.then(step)).catch((e: unknown) => stream.destroy(e as Error));
       };
