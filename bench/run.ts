@@ -1,7 +1,12 @@
 /**
  * `npm run bench`: every figure is printed next to a baseline measured in the same run, as a ratio.
+ *  0. start-up: time to an accepting socket and idle RSS, vs a bare grpc-js server on a Unix socket;
  *  1. warm secretstores.keyless Get latency over the Unix socket vs a no-op handler on the same stack;
- *  2. state set/get ops/s through daprd: state.keyless vs daprd's built-in state.sqlite.
+ *  2. state set/get ops/s through daprd: state.keyless vs daprd's built-in state.sqlite at equal
+ *     durability, and vs a no-op pluggable state store (the floor of any pluggable component);
+ *  3. Key Vault through daprd at 0 and 10 ms (bench/keyVault.ts);
+ *  4. Azure Tables on Azurite behind a 5 ms latency proxy: keyless vs state.azure.tablestorage.
+ * BENCH_PARTS (comma-separated: startup,socket,state,keyvault,tables) runs a subset.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -17,6 +22,8 @@ import { componentYaml } from "../test/helpers/componentYaml.js";
 import { ensureTestTls } from "../dev/tls.js";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../test/helpers/azurite.js";
 import { benchKeyVault } from "./keyVault.js";
+import { startLatencyProxy } from "./latencyProxy.js";
+import { measureStartup, median } from "./startup.js";
 
 const SECRET_ITERATIONS = Number(process.env.BENCH_SECRET_ITERATIONS ?? 5000);
 const STATE_SECONDS = Number(process.env.BENCH_STATE_SECONDS ?? 5);
@@ -107,27 +114,56 @@ async function loadPhase(http: string, store: string, kind: "set" | "get", secon
   return { opsPerSec: ops / ((performance.now() - t0) / 1000), errors };
 }
 
+interface BenchStore {
+  /** Component name in daprd. */
+  name: string;
+  label: string;
+  yaml: string;
+}
+
 interface StatePair {
   title: string;
-  builtinType: string;
-  keylessYaml: string;
-  builtinYaml: string;
-  daprdEnv?: Record<string, string>;
   tag: string;
+  stores: BenchStore[];
+  /** [store, baseline] pairs whose ops/s ratio is printed. */
+  ratios: [string, string][];
+  daprdEnv?: Record<string, string>;
+  /** Also serve the no-op pluggable state store (`state.noopstate`) from the same socket folder. */
+  withFloor?: boolean;
+}
+
+const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 3);
+
+function startNoop(socket: string) {
+  const proc = spawn(
+    process.execPath,
+    ["--import", "tsx", path.join(import.meta.dirname, "noopServer.ts"), socket],
+    {
+      stdio: ["ignore", "pipe", "inherit"],
+    },
+  );
+  const ready = new Promise<void>((resolve) => proc.stdout!.once("data", () => resolve()));
+  return { proc, ready };
 }
 
 async function benchStatePair(tmp: string, pair: StatePair) {
-  log(`\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients, ${STATE_SECONDS}s per phase`);
+  log(
+    `\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients; ${ROUNDS} rounds of ${STATE_SECONDS / 2}s per store and operation, alternating, median kept`,
+  );
   const socketDir = path.join(tmp, `${pair.tag}s`);
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(tmp, `${pair.tag}d`),
-    env: { KEYLESS_LOG_LEVEL: "warn" },
+    // BENCH_KEYLESS_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles keyless under load.
+    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: process.env.BENCH_KEYLESS_NODE_OPTIONS ?? "" },
   });
-  const resources = writeResources(path.join(tmp, `${pair.tag}r`), [], {
-    "keyless.yaml": pair.keylessYaml,
-    "builtin.yaml": pair.builtinYaml,
-  });
+  const noop = pair.withFloor ? startNoop(path.join(socketDir, "noopstate.sock")) : undefined;
+  await noop?.ready;
+  const resources = writeResources(
+    path.join(tmp, `${pair.tag}r`),
+    [],
+    Object.fromEntries(pair.stores.map((st) => [`${st.name}.yaml`, st.yaml])),
+  );
   const daprd = await startDaprd({
     socketDir,
     resourcesDir: resources,
@@ -135,87 +171,171 @@ async function benchStatePair(tmp: string, pair: StatePair) {
     ...(pair.daprdEnv && { env: pair.daprdEnv }),
   });
   try {
-    await waitFor("both stores", async () => {
-      const a = await fetch(`${daprd.http}/v1.0/state/statestore/x`);
-      const b = await fetch(`${daprd.http}/v1.0/state/builtin/x`);
-      return a.status < 300 && b.status < 300 ? true : undefined;
+    await waitFor("every store", async () => {
+      for (const st of pair.stores) {
+        const r = await fetch(`${daprd.http}/v1.0/state/${st.name}/x`);
+        await r.arrayBuffer();
+        if (r.status >= 300) return undefined;
+      }
+      return true;
     });
-    const rows: [string, number, number][] = [];
+    const result = new Map<string, number>();
     for (const kind of ["set", "get"] as const) {
-      // Warm both, then measure each twice in alternation and keep the better run of each.
-      await loadPhase(daprd.http, "statestore", kind, 1);
-      await loadPhase(daprd.http, "builtin", kind, 1);
-      const k1 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
-      const b1 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
-      const k2 = await loadPhase(daprd.http, "statestore", kind, STATE_SECONDS / 2);
-      const b2 = await loadPhase(daprd.http, "builtin", kind, STATE_SECONDS / 2);
-      const k = Math.max(k1.opsPerSec, k2.opsPerSec);
-      const b = Math.max(b1.opsPerSec, b2.opsPerSec);
-      const errs = k1.errors + k2.errors + b1.errors + b2.errors;
+      const runs = new Map<string, number[]>(pair.stores.map((st) => [st.name, []]));
+      let errs = 0;
+      for (const st of pair.stores) await loadPhase(daprd.http, st.name, kind, 1); // warm-up
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const st of pair.stores) {
+          const r = await loadPhase(daprd.http, st.name, kind, STATE_SECONDS / 2);
+          runs.get(st.name)!.push(r.opsPerSec);
+          errs += r.errors;
+        }
+      }
       if (errs > 0) log(`   warning: ${errs} failed requests during ${kind}`);
-      rows.push([kind, k, b]);
+      for (const st of pair.stores) result.set(`${kind}:${st.name}`, median(runs.get(st.name)!));
     }
-    for (const [kind, k, b] of rows) {
+    const width = Math.max(...pair.stores.map((st) => st.label.length));
+    for (const st of pair.stores) {
       log(
-        `   ${kind}: state.keyless ${fmt(k, 0)} ops/s   ${pair.builtinType} ${fmt(b, 0)} ops/s   ratio ${fmt(k / b, 2)}x`,
+        `   ${st.label.padEnd(width)}  set ${fmt(result.get(`set:${st.name}`)!, 0).padStart(6)} ops/s   get ${fmt(result.get(`get:${st.name}`)!, 0).padStart(6)} ops/s`,
       );
+    }
+    const labelOf = (name: string) => pair.stores.find((st) => st.name === name)!.label;
+    for (const [a, b] of pair.ratios) {
+      const r = (kind: string) => fmt(result.get(`${kind}:${a}`)! / result.get(`${kind}:${b}`)!, 2);
+      log(`   ratio ${labelOf(a)} / ${labelOf(b)}: set ${r("set")}x   get ${r("get")}x`);
     }
   } finally {
     await daprd.stop();
     await keyless.stop();
+    noop?.proc.kill("SIGTERM");
   }
 }
 
 const stateYaml = componentYaml;
 
 async function benchState(tmp: string) {
+  const db = (name: string) => path.join(tmp, `${name}.db`);
+  // daprd's state.sqlite always uses WAL (unless disableWAL) and leaves `synchronous` at SQLite's default,
+  // FULL; it accepts `_pragma=synchronous(...)` in its connection string. keyless uses WAL and
+  // `synchronous: normal` unless told `full`. Each keyless setting is compared with the built-in at the same one.
   await benchStatePair(tmp, {
-    title: "2. state through daprd, SQLite: state.keyless vs built-in state.sqlite",
-    builtinType: "state.sqlite",
+    title: "2. state through daprd, SQLite at equal durability, and the floor of any pluggable store",
     tag: "sq",
-    keylessYaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
-    builtinYaml: stateYaml("builtin", "state.sqlite", { connectionString: path.join(tmp, "builtin.db") }),
+    withFloor: true,
+    stores: [
+      {
+        name: "statestore",
+        label: "state.keyless  WAL, synchronous NORMAL (default)",
+        yaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
+      },
+      {
+        name: "builtinnormal",
+        label: "state.sqlite   WAL, synchronous NORMAL (connectionString)",
+        yaml: stateYaml("builtinnormal", "state.sqlite", {
+          connectionString: `file:${db("builtinnormal")}?_pragma=synchronous(NORMAL)`,
+        }),
+      },
+      {
+        name: "keylessfull",
+        label: "state.keyless  WAL, synchronous FULL (synchronous: full)",
+        yaml: stateYaml("keylessfull", "state.keyless", { backend: "sqlite", synchronous: "full" }),
+      },
+      {
+        name: "builtin",
+        label: "state.sqlite   WAL, synchronous FULL (default)",
+        yaml: stateYaml("builtin", "state.sqlite", { connectionString: db("builtin") }),
+      },
+      {
+        name: "floor",
+        label: "no-op pluggable state store (floor)",
+        yaml: stateYaml("floor", "state.noopstate", {}),
+      },
+    ],
+    ratios: [
+      ["statestore", "builtinnormal"],
+      ["keylessfull", "builtin"],
+      ["statestore", "floor"],
+    ],
   });
 }
+
+const TABLES_LATENCY_MS = Number(process.env.BENCH_TABLES_LATENCY_MS ?? 5);
 
 async function benchTables(tmp: string) {
   const tls = ensureTestTls(path.resolve(".test-tmp/tls"));
   process.env.NODE_EXTRA_CA_CERTS = tls.caFile;
   const azurite = await startAzurite({ certFile: tls.certFile, keyFile: tls.keyFile });
+  const table = new URL(azurite.tableUrl);
+  const proxy = await startLatencyProxy({ targetPort: Number(table.port), delayMs: TABLES_LATENCY_MS });
+  const tableUrl = `${table.protocol}//${table.hostname}:${proxy.port}${table.pathname}`;
   try {
     await benchStatePair(tmp, {
-      title:
-        "4. state through daprd, Azure Tables on Azurite: state.keyless (backend: tables) vs built-in state.azure.tablestorage",
-      builtinType: "state.azure.tablestorage",
+      title: `4. state through daprd, Azure Tables on Azurite ${TABLES_LATENCY_MS} ms away (latency proxy)`,
       tag: "tb",
-      keylessYaml: stateYaml("statestore", "state.keyless", {
-        backend: "tables",
-        tableEndpoint: azurite.tableUrl,
-        accountName: DEV_ACCOUNT,
-        accountKey: DEV_KEY,
-        tableName: "benchkeyless",
-      }),
-      builtinYaml: stateYaml("builtin", "state.azure.tablestorage", {
-        serviceURL: azurite.tableUrl,
-        accountName: DEV_ACCOUNT,
-        accountKey: DEV_KEY,
-        tableName: "benchbuiltin",
-      }),
+      stores: [
+        {
+          name: "statestore",
+          label: "state.keyless (backend: tables)",
+          yaml: stateYaml("statestore", "state.keyless", {
+            backend: "tables",
+            tableEndpoint: tableUrl,
+            accountName: DEV_ACCOUNT,
+            accountKey: DEV_KEY,
+            tableName: "benchkeyless",
+          }),
+        },
+        {
+          name: "builtin",
+          label: "state.azure.tablestorage",
+          yaml: stateYaml("builtin", "state.azure.tablestorage", {
+            serviceURL: tableUrl,
+            accountName: DEV_ACCOUNT,
+            accountKey: DEV_KEY,
+            tableName: "benchbuiltin",
+          }),
+        },
+      ],
+      ratios: [["statestore", "builtin"]],
       // daprd (Go) trusts the stand-ins' test CA through SSL_CERT_FILE.
       daprdEnv: { SSL_CERT_FILE: tls.caFile },
     });
+    log(`   connections opened to Azurite (both stores): ${proxy.connections}`);
   } finally {
+    await proxy.close();
     await azurite.stop();
   }
 }
 
+async function benchStartup(tmp: string) {
+  log(
+    `\n== 0. start-up and idle footprint (median of ${STARTS} starts each, alternating; no instance initialised)`,
+  );
+  const r = await measureStartup(path.join(tmp, "startup"), STARTS);
+  const row = (label: string, xs: { bindMs: number; idleRssMiB: number }[]) => {
+    const bind = median(xs.map((x) => x.bindMs));
+    const rss = median(xs.map((x) => x.idleRssMiB));
+    log(
+      `   ${label}  socket accepting ${fmt(bind, 0).padStart(4)} ms after spawn   idle RSS ${fmt(rss, 1)} MiB`,
+    );
+    return { bind, rss };
+  };
+  const k = row("keyless                 ", r.keyless);
+  const b = row("bare grpc-js on a socket", r.bare);
+  log(`   ratio keyless/bare: bind ${fmt(k.bind / b.bind, 2)}x   RSS ${fmt(k.rss / b.rss, 2)}x`);
+}
+
+const STARTS = Number(process.env.BENCH_STARTS ?? 5);
+const PARTS = (process.env.BENCH_PARTS ?? "startup,socket,state,keyvault,tables").split(",");
+
 const tmp = makeTmpDir("bench");
 try {
   log("keyless benchmarks (ratios compare against a baseline measured in this same run)");
-  await benchSecrets(tmp.dir);
-  await benchState(tmp.dir);
-  await benchKeyVault(tmp.dir, log);
-  await benchTables(tmp.dir);
+  if (PARTS.includes("startup")) await benchStartup(tmp.dir);
+  if (PARTS.includes("socket")) await benchSecrets(tmp.dir);
+  if (PARTS.includes("state")) await benchState(tmp.dir);
+  if (PARTS.includes("keyvault")) await benchKeyVault(tmp.dir, log);
+  if (PARTS.includes("tables")) await benchTables(tmp.dir);
 } finally {
   tmp.cleanup();
 }

@@ -5,8 +5,6 @@
  *   keyless help      usage
  */
 import { readProcessConfig } from "./config.js";
-import { runDoctor } from "./doctor/doctor.js";
-import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory, errorField } from "./observability/logger.js";
 import { preparePrivateDataDir } from "./persistence/privateFs.js";
@@ -138,6 +136,9 @@ async function doctor(args: string[]): Promise<void> {
       return;
     }
   }
+  // The doctor needs every SDK at once; `serve` must not pay for loading it.
+  const { runDoctor } = await import("./doctor/doctor.js");
+  const { renderText } = await import("./doctor/report.js");
   const report = await runDoctor({
     paths: paths.length > 0 ? paths : ["components"],
     baseDir: process.cwd(),

@@ -4,14 +4,14 @@
  */
 import type { TokenCredential } from "@azure/identity";
 import { CachedCredential } from "./cachedCredential.js";
-import { credentialFor } from "./credentialFor.js";
 import { identityKey, type IdentitySpec } from "./identitySpec.js";
+import { lazyCredentialFor } from "./lazyCredential.js";
 
 export class CredentialPool {
   private readonly byKey = new Map<string, CachedCredential>();
 
   constructor(
-    private readonly factory: (spec: IdentitySpec) => TokenCredential = credentialFor,
+    private readonly factory: (spec: IdentitySpec) => TokenCredential = lazyCredentialFor,
     private readonly now: () => number = Date.now,
   ) {}
 

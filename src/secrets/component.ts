@@ -9,7 +9,6 @@ import type { SecretSource } from "./source.js";
 import { createContainerAppSource, loadContainerAppManifest } from "./sources/containerapp.js";
 import { createEnvSource } from "./sources/env.js";
 import { createFileSource } from "./sources/file.js";
-import { createKeyVaultSource } from "./sources/keyvault.js";
 import { SecretStore } from "./store.js";
 
 export const secretStoreKind: ComponentKind<SecretStore> = {
@@ -51,7 +50,14 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
   });
 }
 
-function keyVault(vaultUrl: string, spec: IdentitySpec, md: SecretMetadata, ctx: BuildContext): SecretSource {
+async function keyVault(
+  vaultUrl: string,
+  spec: IdentitySpec,
+  md: SecretMetadata,
+  ctx: BuildContext,
+): Promise<SecretSource> {
+  // The Key Vault SDK loads with the first store that reads a vault.
+  const { createKeyVaultSource } = await import("./sources/keyvault.js");
   return cached(
     createKeyVaultSource({
       instance: ctx.instance,
@@ -91,7 +97,7 @@ export async function buildSource(
         : undefined;
       // Key Vault references in the manifest use the identity the manifest names, one source per
       // (vault, identity), created on first use.
-      const refSources = new Map<string, SecretSource>();
+      const refSources = new Map<string, Promise<SecretSource>>();
       return createContainerAppSource({
         instance: ctx.instance,
         ...(md.secretsMountPath && { mountPath: path.resolve(ctx.baseDir, md.secretsMountPath) }),
@@ -118,7 +124,7 @@ export async function buildSource(
             src = keyVault(ref.vaultUrl, spec, { ...md, nameMapping: "none" }, ctx);
             refSources.set(key, src);
           }
-          return src.get(ref.name, ref.version ? { version: ref.version } : undefined);
+          return (await src).get(ref.name, ref.version ? { version: ref.version } : undefined);
         },
       });
     }

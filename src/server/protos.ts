@@ -1,11 +1,17 @@
 /**
- * Loads the .proto files in proto/ once: grpc-js service definitions (through @grpc/proto-loader,
- * with the options the type generator used) and a protobufjs root for the google.rpc error details.
+ * Loads the .proto files in proto/ once: grpc-js service definitions (with the options the type generator
+ * used) and a protobufjs root for the google.rpc error details.
+ *
+ * The server starts with `loadServiceDefinitions`: the services only, built from protobufjs types the way
+ * @grpc/proto-loader builds them, without the descriptors of every message that only server reflection
+ * reads. Reflection loads the full definition through proto-loader on its first call.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import * as protoLoader from "@grpc/proto-loader";
+import type { ServiceDefinition } from "@grpc/grpc-js";
+import type * as protoLoader from "@grpc/proto-loader";
 import protobuf from "protobufjs";
 
 function findProtoDir(): string {
@@ -36,13 +42,67 @@ export const COMPONENT_PROTO_FILES = [
   "dapr/proto/components/v1/state.proto",
 ];
 
+const OPTIONS = { ...loaderOptions, longs: Number, enums: String, includeDirs: [PROTO_DIR] };
+
+/** The full package definition, with every message's descriptors (what server reflection serves). */
 export function loadComponentDefinition(): protoLoader.PackageDefinition {
-  return protoLoader.loadSync(COMPONENT_PROTO_FILES, {
-    ...loaderOptions,
-    longs: Number,
-    enums: String,
-    includeDirs: [PROTO_DIR],
-  });
+  // Required here, not imported at the top: the server's start-up path never needs it.
+  const loader = createRequire(import.meta.url)("@grpc/proto-loader") as typeof protoLoader;
+  return loader.loadSync(COMPONENT_PROTO_FILES, OPTIONS);
+}
+
+/** The component services only, by fully qualified name; encoding as proto-loader's definitions encode. */
+export function loadServiceDefinitions(): Record<string, ServiceDefinition> {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) =>
+    target.startsWith("google/protobuf/") ? target : path.join(PROTO_DIR, target);
+  root.loadSync(COMPONENT_PROTO_FILES, { keepCase: loaderOptions.keepCase === true });
+  root.resolveAll();
+  const defs: Record<string, ServiceDefinition> = {};
+  const visit = (ns: protobuf.NamespaceBase) => {
+    for (const obj of ns.nestedArray) {
+      if (obj instanceof protobuf.Service) defs[obj.fullName.slice(1)] = serviceDefinition(obj);
+      else if (obj instanceof protobuf.Namespace || obj instanceof protobuf.Type) visit(obj);
+    }
+  };
+  visit(root);
+  return defs;
+}
+
+function serviceDefinition(service: protobuf.Service): ServiceDefinition {
+  const name = service.fullName.slice(1);
+  const def: Record<string, ServiceDefinition[string]> = {};
+  for (const m of service.methodsArray) {
+    const req = m.resolvedRequestType!;
+    const res = m.resolvedResponseType!;
+    def[m.name] = {
+      path: `/${name}/${m.name}`,
+      requestStream: !!m.requestStream,
+      responseStream: !!m.responseStream,
+      requestSerialize: serializer(req),
+      requestDeserialize: deserializer(req),
+      responseSerialize: serializer(res),
+      responseDeserialize: deserializer(res),
+      originalName: m.name.charAt(0).toLowerCase() + m.name.slice(1),
+    };
+  }
+  return def as ServiceDefinition;
+}
+
+function serializer(type: protobuf.Type) {
+  return (value: Record<string, unknown>): Buffer => {
+    if (Array.isArray(value)) {
+      throw new Error(
+        `Failed to serialize message: expected object with ${type.name} structure, got array instead`,
+      );
+    }
+    const out = type.encode(type.fromObject(value)).finish();
+    return Buffer.isBuffer(out) ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  };
+}
+
+function deserializer(type: protobuf.Type) {
+  return (buf: Buffer): unknown => type.toObject(type.decode(buf), OPTIONS);
 }
 
 export function loadStatusRoot(): protobuf.Root {

@@ -3,20 +3,25 @@
  * RPCs with no deadline, so every source enforces its own timeouts.
  */
 import type { Server } from "@grpc/grpc-js";
-import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import type { SecretStoreHandlers } from "../gen/dapr/proto/components/v1/SecretStore.js";
 import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretResponse.js";
 import type { InstanceRegistry } from "./instances.js";
-import { secretStoreKind } from "../secrets/component.js";
+import { lazyKind } from "../components/lazyKind.js";
 import type { SecretStore } from "../secrets/store.js";
 import { unary, type RpcDeps } from "./unary.js";
 
 const PKG = "dapr.proto.components.v1";
 export const SECRET_SERVICES = [`${PKG}.SecretStore`];
 
+const secretStoreKind = lazyKind<SecretStore>("secretstores", async () => {
+  const { secretStoreKind } = await import("../secrets/component.js");
+  return secretStoreKind;
+});
+
 export function registerSecretStore(
   server: Server,
-  pkg: PackageDefinition,
+  pkg: Record<string, object>,
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {

@@ -3,11 +3,11 @@
  * (daprd discovers with reflection v1alpha; v1 is served too), bound to the Unix socket.
  */
 import { Server } from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
 import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
+import { addLazyReflection } from "./lazyReflection.js";
 import { listenLabelled } from "./listener.js";
-import { loadComponentDefinition, loadStatusRoot } from "./protos.js";
+import { loadComponentDefinition, loadServiceDefinitions, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
 import {
   applySocketAccess,
@@ -35,13 +35,12 @@ export interface StartOptions {
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.loggers.forArea("server");
-  const pkg = loadComponentDefinition();
+  const pkg = loadServiceDefinitions();
   const server = new Server();
   const deps = { encoder: createStatusEncoder(loadStatusRoot()), log: opts.loggers.forArea("rpc") };
   registerSecretStore(server, pkg, opts.registry, deps);
   registerStateStore(server, pkg, opts.registry, deps);
-  // Always pass an options object: some @grpc/reflection versions read options.services without a check.
-  new ReflectionService(pkg, { services: [...SECRET_SERVICES, ...STATE_SERVICES] }).addToServer(server);
+  addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES]);
 
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");

@@ -3,7 +3,7 @@
  * Only proto <-> domain conversion lives here (pluggable-components spec, sections 4.2-4.7).
  */
 import type { Server } from "@grpc/grpc-js";
-import type { PackageDefinition, ServiceDefinition } from "@grpc/proto-loader";
+import type { ServiceDefinition } from "@grpc/proto-loader";
 import type { DeleteRequest__Output } from "../gen/dapr/proto/components/v1/DeleteRequest.js";
 import type { GetResponse } from "../gen/dapr/proto/components/v1/GetResponse.js";
 import type { SetRequest__Output } from "../gen/dapr/proto/components/v1/SetRequest.js";
@@ -13,7 +13,7 @@ import type { TransactionalStateStoreHandlers } from "../gen/dapr/proto/componen
 import type { TransactionalStoreMultiMaxSizeHandlers } from "../gen/dapr/proto/components/v1/TransactionalStoreMultiMaxSize.js";
 import { errors } from "../errors/catalog.js";
 import type { InstanceRegistry } from "./instances.js";
-import { stateKind } from "../state/component.js";
+import { lazyKind } from "../components/lazyKind.js";
 import type {
   Concurrency,
   DeleteInput,
@@ -30,6 +30,11 @@ export const STATE_SERVICES = [
   `${PKG}.TransactionalStateStore`,
   `${PKG}.TransactionalStoreMultiMaxSize`,
 ];
+
+const stateKind = lazyKind<StateStore>("state", async () => {
+  const { stateKind } = await import("../state/component.js");
+  return stateKind;
+});
 
 export function toConcurrency(options: StateOptions__Output | null): Concurrency {
   switch (options?.concurrency) {
@@ -77,7 +82,7 @@ export function fromGetResult(r: GetResult): GetResponse {
 
 export function registerStateStore(
   server: Server,
-  pkg: PackageDefinition,
+  pkg: Record<string, object>,
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {

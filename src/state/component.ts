@@ -6,9 +6,7 @@ import { requireValidMetadata, type BuildContext, type ComponentKind } from "../
 import { parseStateMetadata, stateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
 import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
-import { openSqliteBackend } from "./backends/sqlite.js";
-import { openTablesBackend } from "./backends/tables.js";
-import { connect } from "./backends/tablesConnection.js";
+// The backends load on first use: an instance on SQLite never loads the Azure Tables SDK, and the reverse.
 import { StateStore } from "./store.js";
 import { STORAGE_SCOPE, tablesAuthFor } from "./tablesAuth.js";
 
@@ -20,13 +18,14 @@ export const stateKind: ComponentKind<StateStore> = {
   metadata: stateMetadata,
   async build(props, ctx) {
     const md = requireValidMetadata("state.keyless", parseStateMetadata(props), ctx);
-    const backend = md.backend === "tables" ? await tables(md, ctx) : sqlite(md, ctx);
+    const backend = md.backend === "tables" ? await tables(md, ctx) : await sqlite(md, ctx);
     return new StateStore(ctx.instance, backend, ctx.now);
   },
   close: (store) => store.close(),
 };
 
-function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
+async function sqlite(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
+  const { openSqliteBackend } = await import("./backends/sqlite.js");
   const given = md.path ?? (md.connectionString && sqliteFileFromConnectionString(md.connectionString));
   const file = given
     ? path.resolve(ctx.baseDir, given)
@@ -51,6 +50,10 @@ function sqlite(md: StateMetadata, ctx: BuildContext): Backend {
 
 async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
   const { auth } = tablesAuthFor(md, ctx.credentials);
+  const [{ openTablesBackend }, { connect }] = await Promise.all([
+    import("./backends/tables.js"),
+    import("./backends/tablesConnection.js"),
+  ]);
   if (auth.kind === "token") {
     // Refuse a transport that would expose the token before asking for one.
     connect(ctx.instance, md.tableName, auth);

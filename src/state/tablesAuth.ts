@@ -8,7 +8,8 @@ import { describeIdentity, identityFromMetadata, type IdentitySpec } from "../id
 import type { StateMetadata } from "../metadata/stateMetadata.js";
 import type { TablesAuth } from "./backends/tables.js";
 
-export { STORAGE_SCOPE } from "./backends/tablesConnection.js";
+/** Defined here, not beside the Tables client, so choosing the auth never loads the Tables SDK. */
+export const STORAGE_SCOPE = "https://storage.azure.com/.default";
 
 export function tablesAuthFor(
   md: StateMetadata,

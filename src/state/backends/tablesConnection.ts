@@ -15,7 +15,7 @@ import { errors } from "../../errors/catalog.js";
 import type { TokenCredential } from "@azure/identity";
 import { CachedCredential } from "../../identity/cachedCredential.js";
 
-export const STORAGE_SCOPE = "https://storage.azure.com/.default";
+export { STORAGE_SCOPE } from "../tablesAuth.js";
 const DEV_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1";
 
 export type TablesAuth =

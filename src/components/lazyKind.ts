@@ -1,0 +1,33 @@
+/**
+ * A component kind whose module is imported on the first Init (or restore) of an instance, not at start-up:
+ * the kinds pull in zod, the Azure SDKs, SQLite and YAML, which would otherwise delay the socket bind that
+ * daprd looks for once. Everything but `category` and `build` is read only once an instance exists, so
+ * only after the module has loaded.
+ */
+import type { ComponentKind } from "./kind.js";
+
+export function lazyKind<T>(
+  category: ComponentKind<T>["category"],
+  load: () => Promise<ComponentKind<T>>,
+): ComponentKind<T> {
+  let loaded: ComponentKind<T> | undefined;
+  let loading: Promise<ComponentKind<T>> | undefined;
+  const get = async () => (loaded ??= await (loading ??= load()));
+  const now = (): ComponentKind<T> => {
+    // Unreachable through the registry, which reads these only for an instance it has built.
+    if (!loaded) throw new Error(`keyless: the ${category} kind was used before any instance was built`);
+    return loaded;
+  };
+  return {
+    category,
+    get features() {
+      return now().features;
+    },
+    featuresOf: (instance) => now().featuresOf?.(instance) ?? [],
+    get metadata() {
+      return now().metadata;
+    },
+    build: async (props, ctx) => (await get()).build(props, ctx),
+    close: async (instance) => (await get()).close(instance),
+  };
+}
