@@ -55,7 +55,10 @@ describe("keyless killed with kill -9 during a write load", () => {
     const keys = [...acknowledged.keys()];
     for (let i = 0; i < keys.length; i += 200) {
       const slice = keys.slice(i, i + 200);
-      const items = (await s.bulk(slice)).json as { key: string; data?: number }[];
+      const res = await s.bulk(slice);
+      // An error answer must fail here with its text, not as a TypeError on a body that is not a list.
+      expect(res.status, JSON.stringify(res.json)).toBe(200);
+      const items = res.json as { key: string; data?: number }[];
       const lost = items.filter((it) => it.data !== acknowledged.get(it.key));
       expect(lost).toEqual([]);
     }
