@@ -8,27 +8,8 @@
  */
 import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 
-export type FailureKind = "http" | "network" | "timeout" | "credential" | "unknown";
-
-export interface AzureFailure {
-  kind: FailureKind;
-  /** HTTP status the service (or identity endpoint) answered. */
-  status?: number;
-  /** The service's own error code, e.g. `TableNotFound`, `SecretDisabled`, `ResourceNotFound`. */
-  serviceCode?: string;
-  /** Node's socket error code, e.g. `ECONNREFUSED`. */
-  errno?: string;
-  /** The failure may pass by itself (outage, throttling, timeout): caches may serve stale values. */
-  transient: boolean;
-  /** The service asked for this wait before the next call (Retry-After and its millisecond variants). */
-  retryAfterMs?: number;
-  /** A 403 that a role assignment (or access policy) would fix. */
-  missingRoleHint: boolean;
-  /** Decoded claims of a `WWW-Authenticate: Bearer error="insufficient_claims", claims="..."` challenge. */
-  claims?: string;
-  /** The error's class name (`RestError`, `AuthenticationError`, `TypeError`, …), for logs. */
-  errorName?: string;
-}
+export { failureSummary, type AzureFailure, type FailureKind } from "./azureFailureFacts.js";
+import type { AzureFailure } from "./azureFailureFacts.js";
 
 const NETWORK_ERRNOS = new Set([
   "ECONNREFUSED",
@@ -156,12 +137,4 @@ export function describeAzureFailure(e: unknown, now = Date.now()): AzureFailure
   out.missingRoleHint =
     out.status === 403 && !(out.serviceCode !== undefined && NOT_A_ROLE_PROBLEM.has(out.serviceCode));
   return out;
-}
-
-/** "HTTP 404 TableNotFound", "ECONNREFUSED", "a timeout": the facts in a few words for messages. */
-export function failureSummary(f: AzureFailure): string {
-  if (f.kind === "timeout") return "no answer in time";
-  if (f.kind === "http") return `HTTP ${f.status}${f.serviceCode ? ` ${f.serviceCode}` : ""}`;
-  if (f.kind === "network") return f.errno ?? "network error";
-  return f.errorName ?? "unknown error";
 }

@@ -2,7 +2,7 @@
  * Every error keyless sends, in one file, so the wording can be reviewed in one place.
  * Each entry builds a KeylessError; none of them ever includes a secret value or a state value.
  */
-import { failureSummary, type AzureFailure } from "./azureFailure.js";
+import { failureSummary, type AzureFailure } from "./azureFailureFacts.js";
 import { isKeylessError, KeylessError } from "./keylessError.js";
 
 /** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */

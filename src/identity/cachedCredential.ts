@@ -10,7 +10,6 @@
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { SingleFlight } from "../util/singleFlight.js";
-import { classifyTokenError } from "./classify.js";
 import type { IdentitySpec } from "./identitySpec.js";
 
 /** Refresh this long before expiry (and never use a token in its last minute). */
@@ -108,6 +107,12 @@ export class CachedCredential implements TokenCredential {
     );
   }
 
+  /** Loaded on the first failure: the classifier reads Azure SDK errors, whose code start-up need not load. */
+  private async classify(scope: string, e: unknown): Promise<Error> {
+    const { classifyTokenError } = await import("./classify.js");
+    return classifyTokenError(this.spec, scope, e);
+  }
+
   private async load(scope: string, get: () => Promise<AccessToken | null>): Promise<AccessToken> {
     this.stats.requests++;
     let token: AccessToken | null;
@@ -115,11 +120,11 @@ export class CachedCredential implements TokenCredential {
       token = await get();
     } catch (e) {
       this.stats.failures++;
-      throw classifyTokenError(this.spec, scope, e);
+      throw await this.classify(scope, e);
     }
     if (!token) {
       this.stats.failures++;
-      throw classifyTokenError(this.spec, scope, new Error("the credential returned no token"));
+      throw await this.classify(scope, new Error("the credential returned no token"));
     }
     this.entries.set(scope, { token, fetchedAt: this.now() });
     return token;

@@ -7,20 +7,32 @@
 import { randomUUID } from "node:crypto";
 import { mkdir, open, readFile, rename, unlink } from "node:fs/promises";
 import path from "node:path";
-import { z } from "zod";
+import type { ZodType } from "zod";
 import type { MetadataDeclaration } from "../metadata/declaration.js";
 import { fileSafeName } from "./fileSafeName.js";
 
-const savedInitSchema = z.object({
-  version: z.literal(1),
-  category: z.string(),
-  instance: z.string(),
-  properties: z.record(z.string(), z.string()),
-  omittedKeys: z.array(z.string()),
-  savedAt: z.string(),
-});
+export interface SavedInit {
+  version: 1;
+  category: string;
+  instance: string;
+  properties: Record<string, string>;
+  omittedKeys: string[];
+  savedAt: string;
+}
 
-export type SavedInit = z.infer<typeof savedInitSchema>;
+/** zod loads on the first restore, not at start-up (it costs ~40 ms before the socket bind). */
+async function parseSavedInit(json: unknown): Promise<SavedInit> {
+  const { z } = await import("zod");
+  const schema: ZodType<SavedInit> = z.object({
+    version: z.literal(1),
+    category: z.string(),
+    instance: z.string(),
+    properties: z.record(z.string(), z.string()),
+    omittedKeys: z.array(z.string()),
+    savedAt: z.string(),
+  });
+  return schema.parse(json);
+}
 
 export class SavedInitStore {
   private readonly writing = new Map<string, Promise<void>>();
@@ -73,7 +85,7 @@ export class SavedInitStore {
       if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw e;
     }
-    const doc = savedInitSchema.parse(JSON.parse(text));
+    const doc = await parseSavedInit(JSON.parse(text));
     if (doc.instance !== instance || doc.category !== category) return undefined;
     return doc;
   }

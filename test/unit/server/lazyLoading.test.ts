@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { BuildContext, ComponentKind } from "../../../src/components/kind.js";
 import { lazyKind } from "../../../src/components/lazyKind.js";
 import { stateMetadata } from "../../../src/metadata/stateMetadata.js";
 import { loadComponentDefinition, loadServiceDefinitions } from "../../../src/server/protos.js";
+import { REPO_ROOT } from "../../helpers/paths.js";
 
 describe("lazyKind", () => {
   it("imports the kind once, on the first build, and then answers with its properties", async () => {
@@ -62,5 +65,33 @@ describe("service definitions served at start-up", () => {
         expect(() => m.requestSerialize([] as never)).toThrow(/got array instead/);
       }
     }
+  });
+});
+
+/** npm packages that `src/main.ts` reaches through static (non-type) imports: what loads before the bind. */
+function packagesLoadedAtStart(): Map<string, string> {
+  const seen = new Set<string>();
+  const packages = new Map<string, string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/^(?:import|export)\s+(?!type\b)[^;]*?from\s+"([^"]+)"/gm)) {
+      const spec = m[1]!;
+      if (spec.startsWith(".")) visit(path.resolve(path.dirname(file), spec.replace(/\.js$/, ".ts")));
+      else if (!spec.startsWith("node:")) {
+        const name = spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
+        if (!packages.has(name)) packages.set(name, path.relative(REPO_ROOT, file));
+      }
+    }
+  };
+  visit(path.join(REPO_ROOT, "src/main.ts"));
+  return packages;
+}
+
+describe("start-up imports", () => {
+  it("load only the logger and gRPC before the socket binds: no Azure SDK, zod, SQLite or YAML", () => {
+    // Each of these costs tens of milliseconds and megabytes (bench/startup.ts); they load on first use.
+    expect([...packagesLoadedAtStart().keys()].sort()).toEqual(["@grpc/grpc-js", "pino", "protobufjs"]);
   });
 });
