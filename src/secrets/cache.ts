@@ -12,6 +12,7 @@
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { Logger } from "../observability/logger.js";
+import { noMetrics, type Metrics } from "../observability/metrics.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import type { GetOptions, ListOptions, SecretSource, SecretValue } from "./source.js";
 
@@ -24,6 +25,7 @@ export interface CacheOptions {
   /** The secret store instance, named in errors this cache raises itself. */
   instance?: string;
   log: Logger;
+  metrics?: Metrics;
 }
 
 interface Entry<T> {
@@ -49,12 +51,16 @@ export class CachedSource implements SecretSource {
   private readonly lists = new SingleFlight<string, Map<string, SecretValue>>();
   private blockedUntil = 0;
   private blockedBy: unknown;
+  private readonly metrics: Metrics;
+  private readonly instance: string;
 
   constructor(
     private readonly inner: SecretSource,
     private readonly opts: CacheOptions,
   ) {
     this.name = inner.name;
+    this.metrics = opts.metrics ?? noMetrics;
+    this.instance = opts.instance ?? "";
   }
 
   async get(name: string, options?: GetOptions): Promise<SecretValue | undefined> {
@@ -63,9 +69,11 @@ export class CachedSource implements SecretSource {
     const e = this.entries.get(key);
     if (e && now - e.fetchedAt < (e.found ? this.opts.ttlMs : this.opts.negativeTtlMs)) {
       this.stats.hits++;
+      this.metrics.cache(this.instance, "hit");
       return e.value;
     }
     this.stats.misses++;
+    this.metrics.cache(this.instance, "miss");
     return this.gets.run(key, () => this.fetch(key, name, e, () => this.inner.get(name, options)));
   }
 
@@ -82,6 +90,7 @@ export class CachedSource implements SecretSource {
       } catch (err) {
         if (cached && this.canServeStale(cached, err)) {
           this.stats.staleServed++;
+          this.metrics.cache(this.instance, "stale");
           this.opts.log.warn(
             { source: this.name, code: codeOf(err) },
             "serving a cached secret list; the source is failing",
@@ -111,6 +120,7 @@ export class CachedSource implements SecretSource {
     } catch (err) {
       if (previous?.found && this.canServeStale(previous, err)) {
         this.stats.staleServed++;
+        this.metrics.cache(this.instance, "stale");
         this.opts.log.warn(
           {
             source: this.name,
@@ -133,6 +143,7 @@ export class CachedSource implements SecretSource {
   private async callSource<T>(name: string | undefined, load: () => Promise<T>): Promise<T> {
     const now = this.opts.now();
     if (now < this.blockedUntil) {
+      this.metrics.retryAfterWait(this.instance);
       throw errors.sourceBackingOff(
         this.opts.instance ?? "",
         this.name,
@@ -143,9 +154,13 @@ export class CachedSource implements SecretSource {
     }
     this.stats.sourceCalls++;
     try {
-      return await load();
+      const value = await load();
+      this.metrics.keyVaultCall(this.instance, value === undefined ? "not_found" : "ok");
+      return value;
     } catch (err) {
+      this.metrics.keyVaultCall(this.instance, codeOf(err));
       if (isKeylessError(err) && err.retryAfterMs !== undefined) {
+        this.metrics.keyVaultThrottled(this.instance, err.retryAfterMs);
         this.blockedUntil = this.opts.now() + err.retryAfterMs;
         this.blockedBy = err;
       }

@@ -29,6 +29,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
         ...(md.deniedSecrets && { denied: md.deniedSecrets }),
       },
       md.multiValued && md.sources.includes("file"),
+      ctx.metrics,
     );
     ctx.log.info(
       { sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) },
@@ -48,6 +49,7 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
     now: ctx.now,
     instance: ctx.instance,
     log: ctx.log,
+    ...(ctx.metrics && { metrics: ctx.metrics }),
   });
 }
 
@@ -60,6 +62,7 @@ function keyVault(vaultUrl: string, spec: IdentitySpec, md: SecretMetadata, ctx:
       nameMapping: md.nameMapping,
       timeoutMs: md.requestTimeout,
       log: ctx.log,
+      ...(ctx.metrics && { metrics: ctx.metrics }),
     }),
     md,
     ctx,

@@ -13,6 +13,7 @@ import { isKeylessError, type KeylessError } from "../../errors/keylessError.js"
 import type { CachedCredential } from "../../identity/cachedCredential.js";
 import { describeIdentity } from "../../identity/identitySpec.js";
 import type { Logger } from "../../observability/logger.js";
+import type { Metrics } from "../../observability/metrics.js";
 import { toKeyVaultName, type NameMapping } from "../keyVaultName.js";
 import type { GetOptions, ListOptions, SecretSource } from "../source.js";
 import { KeyVaultCaller } from "./keyVaultCaller.js";
@@ -27,6 +28,7 @@ export interface KeyVaultSourceOptions {
   nameMapping: NameMapping;
   timeoutMs: number;
   log: Logger;
+  metrics?: Metrics;
   /** Test seam only: extra SecretClient options (never used to weaken TLS). */
   clientOptions?: SecretClientOptions;
   now?: () => number;
@@ -61,6 +63,7 @@ class KeyVaultSource implements SecretSource {
           now,
           options?.maxResults,
           this.opts.log,
+          this.omitted,
         ),
       );
     } catch (e) {
@@ -71,8 +74,12 @@ class KeyVaultSource implements SecretSource {
       (n) => this.read(n),
       (n, e) => this.fail(n, e),
       this.opts.log,
+      this.omitted,
     );
   }
+
+  private readonly omitted = (reason: string) =>
+    this.opts.metrics?.bulkGetOmitted(this.opts.instance, reason);
 
   /** The value, undefined when the vault has no such secret (404), or the SDK's error. */
   private async read(name: string, version?: string): Promise<string | undefined> {
