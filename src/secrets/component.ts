@@ -50,6 +50,7 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
     instance: ctx.instance,
     log: ctx.log,
     ...(ctx.metrics && { metrics: ctx.metrics }),
+    refreshAhead: "timer",
   });
 }
 

@@ -46,8 +46,15 @@ class KeyVaultSource implements SecretSource {
   }
 
   async get(name: string, options?: GetOptions): Promise<string | undefined> {
+    return (await this.getVersioned(name, options))?.value;
+  }
+
+  async getVersioned(
+    name: string,
+    options?: GetOptions,
+  ): Promise<{ value: string; version?: string } | undefined> {
     try {
-      return await this.read(name, options?.version);
+      return await this.readVersioned(name, options?.version);
     } catch (e) {
       throw this.fail(name, e);
     }
@@ -83,13 +90,21 @@ class KeyVaultSource implements SecretSource {
 
   /** The value, undefined when the vault has no such secret (404), or the SDK's error. */
   private async read(name: string, version?: string): Promise<string | undefined> {
+    return (await this.readVersioned(name, version))?.value;
+  }
+
+  private async readVersioned(
+    name: string,
+    version?: string,
+  ): Promise<{ value: string; version?: string } | undefined> {
     const vaultName = toKeyVaultName(name, this.opts.nameMapping);
     if (vaultName === undefined) return undefined;
     try {
       const s = await this.caller.call((c, abortSignal) =>
         c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
       );
-      return s.value;
+      if (s.value === undefined) return undefined;
+      return { value: s.value, ...(s.properties.version && { version: s.properties.version }) };
     } catch (e) {
       if (describeAzureFailure(e).status === 404) return undefined;
       throw e;
