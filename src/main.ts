@@ -9,6 +9,7 @@ import { runDoctor } from "./doctor/doctor.js";
 import { renderText } from "./doctor/report.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory, errorField } from "./observability/logger.js";
+import { HealthBoard } from "./observability/healthBoard.js";
 import { MetricsHub } from "./observability/metrics.js";
 import { readOpsConfig, type OpsConfig } from "./observability/opsConfig.js";
 import { startOpsListener } from "./observability/opsListener.js";
@@ -75,6 +76,7 @@ async function serve(args: string[]): Promise<void> {
   }
   preparePrivateDataDir(cfg.dataDir, log);
   const metrics = new MetricsHub();
+  const health = new HealthBoard();
   const credentials = new CredentialPool(undefined, undefined, metrics);
   const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {
     dataDir: cfg.dataDir,
@@ -84,6 +86,7 @@ async function serve(args: string[]): Promise<void> {
     loggers,
     credentials,
     metrics,
+    health,
   });
   let running;
   try {
@@ -107,6 +110,7 @@ async function serve(args: string[]): Promise<void> {
     hub: metrics,
     credentials,
     failedInits: () => registry.failedInits(),
+    extra: () => health.reasons(),
     serving,
     log,
   });

@@ -6,6 +6,7 @@ import { errors } from "../errors/catalog.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
 import type { MetadataDeclaration } from "../metadata/declaration.js";
 import type { Logger, LoggerFactory } from "../observability/logger.js";
+import type { HealthBoard } from "../observability/healthBoard.js";
 import type { Metrics } from "../observability/metrics.js";
 
 export interface BuildContext {
@@ -21,6 +22,8 @@ export interface BuildContext {
   credentials: CredentialPool;
   /** Where the instance reports what it does (absent: nothing is counted). */
   metrics?: Metrics;
+  /** Where long-running parts post not-ready reasons (/readyz). */
+  health?: HealthBoard;
 }
 
 export interface ComponentKind<T> {
@@ -44,6 +47,7 @@ export interface KindContext {
   loggers: LoggerFactory;
   credentials: CredentialPool;
   metrics?: Metrics;
+  health?: HealthBoard;
 }
 
 /**

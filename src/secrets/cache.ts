@@ -136,6 +136,18 @@ export class CachedSource implements SecretSource {
     return true;
   }
 
+  /**
+   * Fetches again, now, every value held under a name `matches` accepts (a rotation event names the
+   * secret as the vault knows it). Resolves with how many were refreshed once they are cached.
+   */
+  async refreshWhere(matches: (name: string) => boolean): Promise<number> {
+    const keys = [...this.entries]
+      .filter(([key, e]) => e.found && !key.includes("\u0000") && matches(key))
+      .map(([key]) => key);
+    await Promise.all(keys.map((k) => this.refresh(k)));
+    return keys.length;
+  }
+
   private async refresh(key: string): Promise<void> {
     const previous = this.entries.get(key);
     this.refreshing.add(key);

@@ -78,6 +78,7 @@ export class InstanceRegistry {
       log: this.ctx.loggers.forArea(kind.category, { instance }),
       credentials: this.ctx.credentials,
       ...(this.ctx.metrics && { metrics: this.ctx.metrics }),
+      ...(this.ctx.health && { health: this.ctx.health }),
     };
   }
 
