@@ -6,6 +6,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomBytes, randomUUID } from "node:crypto";
+import { spawn } from "node:child_process";
+import path from "node:path";
+import { KEYLESS_MAIN } from "../helpers/paths.js";
+import { recordOutput } from "../helpers/suiteRecord.js";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { call } from "../helpers/http.js";
 import { freePort } from "../helpers/ports.js";
@@ -178,6 +182,55 @@ describe("rotation events from a Storage Queue through daprd", () => {
     ).toBe(1);
     expect((await call("GET", `${stack.daprd.http}/v1.0/secrets/kv-missing-queue/api-key`)).status).toBe(200);
     expect(stack.keyless.proc.exitCode).toBeNull();
+  });
+
+  it("keyless doctor: reports each rotationQueue and the listener of the keyless running here", async () => {
+    const port = new URL(ops).port;
+    const run = (extraEnv: Record<string, string>) =>
+      new Promise<{ code: number | null; out: string }>((resolve) => {
+        const p = spawn(
+          process.execPath,
+          [KEYLESS_MAIN, "doctor", "--components", path.join(stack.tmp, "resources"), "--json"],
+          {
+            env: {
+              PATH: process.env.PATH ?? "",
+              NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
+              ...env.identity.env(),
+              ...extraEnv,
+            },
+          },
+        );
+        let out = "";
+        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
+        p.stderr.on("data", (c: Buffer) => (out += c.toString()));
+        p.once("exit", (code) => resolve({ code, out }));
+      });
+    const { code, out } = await run({ KEYLESS_METRICS_PORT: port, KEYLESS_METRICS_ADDRESS: "127.0.0.1" });
+    recordOutput("doctor", [out]);
+    expect(code).toBe(1);
+    const report = JSON.parse(out) as {
+      listener: { status: string; detail: string };
+      components: {
+        component: string;
+        checks: { name: string; status: string; detail: string; fix?: string }[];
+      }[];
+    };
+    const queueCheck = (component: string) =>
+      report.components
+        .find((c) => c.component === component)!
+        .checks.find((k) => k.name.startsWith("rotationQueue"))!;
+    expect(queueCheck("kv")).toMatchObject({ status: "ok" });
+    expect(queueCheck("kv").detail).toContain("may read it");
+    expect(queueCheck("kv-missing-queue")).toMatchObject({ status: "fail" });
+    expect(queueCheck("kv-missing-queue").detail).toContain("HTTP 404 QueueNotFound");
+    expect(queueCheck("kv-missing-queue").fix).toContain("az storage queue create --name no-such-queue");
+    // The keyless running here answers, and says why it is not ready.
+    expect(report.listener.status).toBe("fail");
+    expect(report.listener.detail).toContain(`127.0.0.1:${port}`);
+    expect(report.listener.detail).toContain('secret store "kv-missing-queue"');
+    const off = await run({ KEYLESS_METRICS_PORT: "0" });
+    expect((JSON.parse(off.out) as { listener: { detail: string } }).listener.detail).toContain("off");
+    expect(out + off.out).not.toMatch(/canary-/);
   });
 
   it("never logs a value", () => {
