@@ -42,6 +42,8 @@ export interface RotationReaderOptions {
   metrics: Metrics;
   health?: HealthBoard;
   pollMs?: number;
+  /** First pause after a failure (doubling up to 30 s); tests shorten it. */
+  firstBackoffMs?: number;
   now?: () => number;
 }
 
@@ -86,13 +88,14 @@ export class RotationReader {
   }
 
   private async loop(): Promise<void> {
-    let backoff = 1_000;
+    const first = this.opts.firstBackoffMs ?? 1_000;
+    let backoff = first;
     while (!this.stopped) {
       let pause = this.opts.pollMs ?? 1_000;
       try {
         const n = await this.once();
         this.recovered();
-        backoff = 1_000;
+        backoff = first;
         if (n > 0) pause = 0;
       } catch (e) {
         if (this.stopped) break;
