@@ -40,7 +40,10 @@ describe("metrics, /healthz and /readyz through daprd", () => {
   beforeAll(async () => {
     env = await startStandIns({
       identities: [app],
-      secrets: [{ name: "db-password", value: canary }],
+      secrets: [
+        { name: "db-password", value: canary },
+        { name: "switched-off", value: `${canary}-off`, enabled: false },
+      ],
       access: { [app.objectId]: "*" },
     });
     const port = await freePort();
@@ -90,6 +93,26 @@ describe("metrics, /healthz and /readyz through daprd", () => {
     for (const line of text.split("\n").filter((l) => l.startsWith("keyless_") || l.startsWith("# HELP"))) {
       expect(line.startsWith("keyless_") || line.startsWith("# HELP keyless_")).toBe(true);
     }
+  });
+
+  it("counts BulkGet omissions by reason, throttled answers and calls held back by Retry-After", async () => {
+    const bulk = await call("GET", `${stack.daprd.http}/v1.0/secrets/kv/bulk`);
+    expect(bulk.status).toBe(200);
+    env.vault.setFault({ kind: "status", status: 429, retryAfterSeconds: 30 });
+    try {
+      expect((await call("GET", `${stack.daprd.http}/v1.0/secrets/kv/not-cached-1`)).status).toBe(500);
+      expect((await call("GET", `${stack.daprd.http}/v1.0/secrets/kv/not-cached-2`)).status).toBe(500);
+    } finally {
+      env.vault.setFault({ kind: "none" });
+    }
+    const text = await scrape();
+    expect(sample(text, "keyless_bulkget_omitted_total", { instance: "kv", reason: "disabled" })).toBe(1);
+    expect(sample(text, "keyless_keyvault_throttled_total", { instance: "kv" })).toBe(1);
+    expect(sample(text, "keyless_keyvault_retry_after_seconds_total", { instance: "kv" })).toBe(30);
+    expect(sample(text, "keyless_keyvault_retry_after_waits_total", { instance: "kv" })).toBe(1);
+    expect(sample(text, "keyless_secret_requests_total", { instance: "kv", outcome: "error" })).toBe(2);
+    expect(text).not.toContain("switched-off");
+    expect(text).not.toContain("not-cached");
   });
 
   it("counts and times state operations by instance, backend, operation and outcome", async () => {
