@@ -34,7 +34,11 @@ export class Readiness {
   async check(): Promise<ReadinessReport> {
     const reasons: string[] = [];
     for (const [key, code] of this.sources.failedInits()) {
-      reasons.push(`instance ${key} is not initialised: its last Init failed with ${code}`);
+      reasons.push(
+        code === "INSTANCE_RESTORE_FAILED"
+          ? `instance ${key} is not initialised: restoring it from saved Init metadata failed`
+          : `instance ${key} is not initialised: its last Init failed with ${code}`,
+      );
     }
     const probes = await Promise.all(this.sources.credentials.all().map((c) => this.probe(c)));
     reasons.push(...probes.filter((r): r is string => r !== undefined));

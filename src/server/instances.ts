@@ -103,7 +103,7 @@ export class InstanceRegistry {
     }
   }
 
-  /** Instances whose latest Init failed ("<category>/<instance>" -> error code), for readiness. */
+  /** Instances whose latest Init or restore failed ("<category>/<instance>" -> error code), for readiness. */
   failedInits(): ReadonlyMap<string, string> {
     return this.initFailures;
   }
@@ -236,7 +236,17 @@ export class InstanceRegistry {
   }
 
   private restore(kind: ComponentKind<unknown>, instance: string, key: string): Promise<Entry<unknown>> {
-    return this.restoring.run(key, () => this.doRestore(kind, instance, key));
+    return this.restoring.run(key, async () => {
+      try {
+        const entry = await this.doRestore(kind, instance, key);
+        this.initFailures.delete(key);
+        return entry;
+      } catch (e) {
+        // An instance never seen (INSTANCE_UNKNOWN) is not one keyless knows; a failed restore is.
+        if (isKeylessError(e) && e.code === "INSTANCE_RESTORE_FAILED") this.initFailures.set(key, e.code);
+        throw e;
+      }
+    });
   }
 
   private async doRestore(
