@@ -18,6 +18,7 @@ import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { waitFor } from "../helpers/wait.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { startStack, type Stack } from "./fixture.js";
+import { mkdirSync, writeFileSync } from "node:fs";
 
 const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
 const b64 = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64");
@@ -231,6 +232,54 @@ describe("rotation events from a Storage Queue through daprd", () => {
     const off = await run({ KEYLESS_METRICS_PORT: "0" });
     expect((JSON.parse(off.out) as { listener: { detail: string } }).listener.detail).toContain("off");
     expect(out + off.out).not.toMatch(/canary-/);
+  });
+
+  it("keyless doctor never reads a rotation queue's messages: it only peeks", async () => {
+    // A store only the doctor builds (to resolve a secretKeyRef), with its own queue and one event waiting.
+    const doctorQueue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+      "doctor-only",
+    );
+    await doctorQueue.create();
+    await doctorQueue.sendMessage(eventGrid("SecretNewVersionCreated", "api-key", "v1"));
+    const dir = path.join(stack.tmp, "doctor-only");
+    mkdirSync(dir);
+    writeFileSync(
+      path.join(dir, "kv-doctor.yaml"),
+      componentYaml("kv-doctor", "secretstores.keyless", {
+        vaultUri: env.vault.url,
+        azureClientId: app.clientId,
+        rotationQueue: "doctor-only",
+        rotationQueueEndpoint: azurite.queueUrl,
+      }),
+    );
+    writeFileSync(
+      path.join(dir, "state.yaml"),
+      componentYaml(
+        "needs-secret",
+        "state.keyless",
+        { connectionString: { secretKeyRef: "api-key" } },
+        { secretStore: "kv-doctor" },
+      ),
+    );
+    const out = await new Promise<string>((resolve) => {
+      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", "--components", dir, "--json"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
+          ...env.identity.env(),
+          KEYLESS_METRICS_PORT: "0",
+        },
+      });
+      let text = "";
+      p.stdout.on("data", (c: Buffer) => (text += c.toString()));
+      p.once("exit", () => resolve(text));
+    });
+    recordOutput("doctor", [out]);
+    expect(out).toContain('"secret for metadata connectionString"');
+    expect(out).toContain("1 message(s) waiting");
+    const left = await doctorQueue.peekMessages();
+    expect(left.peekedMessageItems).toHaveLength(1);
+    expect(left.peekedMessageItems[0]!.dequeueCount).toBe(0);
   });
 
   it("never logs a value", () => {

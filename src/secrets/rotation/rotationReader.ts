@@ -81,10 +81,18 @@ export class RotationReader {
     for (const m of r.receivedMessageItems) {
       if (this.stopped) break;
       const done = await this.handle(m.messageText, m.dequeueCount);
-      if (done)
-        await this.opts.client.deleteMessage(m.messageId, m.popReceipt, { abortSignal: this.abort.signal });
+      if (done) await this.delete(m.messageId, m.popReceipt);
     }
     return r.receivedMessageItems.length;
+  }
+
+  /** Deletes a handled message; one already gone (another reader, an expired pop receipt) is fine. */
+  private async delete(id: string, popReceipt: string): Promise<void> {
+    try {
+      await this.opts.client.deleteMessage(id, popReceipt, { abortSignal: this.abort.signal });
+    } catch (e) {
+      if (describeAzureFailure(e).status !== 404) throw e;
+    }
   }
 
   private async loop(): Promise<void> {
