@@ -144,11 +144,16 @@ export class CachedSource implements SecretSource {
     const keys = [...this.entries]
       .filter(([key, e]) => e.found && !key.includes("\u0000") && matches(key))
       .map(([key]) => key);
-    await Promise.all(keys.map((k) => this.refresh(k)));
+    await Promise.all(keys.map((k) => this.refresh(k, { afterRunning: true })));
     return keys.length;
   }
 
-  private async refresh(key: string): Promise<void> {
+  /**
+   * afterRunning: a fetch already running may have started before the new version existed (a rotation
+   * event), so wait for it and fetch again rather than join it.
+   */
+  private async refresh(key: string, { afterRunning = false } = {}): Promise<void> {
+    while (afterRunning && this.gets.has(key)) await this.gets.get(key)!.catch(() => undefined);
     const previous = this.entries.get(key);
     this.refreshing.add(key);
     try {

@@ -117,6 +117,23 @@ describe("refresh-ahead", () => {
     expect(vault.calls).toBe(2);
   });
 
+  it("on a rotation event, fetches again after a fetch that was already running instead of joining it", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    advance(300_001);
+    let open!: () => void;
+    vault.gate = new Promise((r) => (open = r));
+    const running = cache.get("db"); // started before the new version exists: answers v1
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    const refreshed = cache.refreshWhere((n) => n === "db");
+    open();
+    expect(await running).toBe("canary-v1");
+    expect(await refreshed).toBe(1);
+    expect(await cache.get("db")).toBe("canary-v2");
+    expect(vault.calls).toBe(3);
+  });
+
   it("refreshes at once on request (a rotation event), only a secret it holds", async () => {
     const { cache, vault } = setup();
     await cache.get("db");
