@@ -282,6 +282,43 @@ describe("rotation events from a Storage Queue through daprd", () => {
     expect(left.peekedMessageItems[0]!.dequeueCount).toBe(0);
   });
 
+  it("reports a queue service that is down as not ready, keeps serving, and reads again when it is back", async () => {
+    const port = (u: string) => Number(new URL(u).port);
+    const ports = {
+      blob: port(azurite.blobUrl),
+      queue: port(azurite.queueUrl),
+      table: port(azurite.tableUrl),
+    };
+    await azurite.stop();
+    let body = "";
+    await waitFor(
+      "/readyz to name the unreachable queue",
+      async () => {
+        body = await (await fetch(`${ops}/readyz`)).text();
+        return body.includes('secret store "kv": source rotationQueue') || undefined;
+      },
+      { timeoutMs: 15_000 },
+    );
+    expect(body).toMatch(
+      /secret store "kv": source rotationQueue\([^)]*kv-events\) failed: the queue service is unreachable \(ECONNREFUSED\)/,
+    );
+    expect((await call("GET", secretUrl())).status).toBe(200);
+    // In-memory Azurite comes back empty: the queue is created again, as an operator would.
+    azurite = await startTestAzurite({ ports });
+    queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient("kv-events");
+    await queue.create();
+    await waitFor(
+      "kv's queue to be readable again",
+      async () =>
+        !(await (await fetch(`${ops}/readyz`)).text()).includes('secret store "kv": source rotationQueue') ||
+        undefined,
+      { timeoutMs: 40_000 },
+    );
+    await rotateWithin2s((v) => cloudEvent("SecretNewVersionCreated", "api-key", v), "after-outage");
+    expect(stack.keyless.lines.some((l) => l.includes("the rotation queue is readable again"))).toBe(true);
+    expect(stack.keyless.proc.exitCode).toBeNull();
+  });
+
   it("never logs a value", () => {
     const all = stack.keyless.lines.join("\n");
     expect(all).not.toMatch(/canary-/);
