@@ -53,6 +53,8 @@ RUN mkdir -p /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless
  && chown 65532:65532 /tmp/dapr-components-sockets /var/run/dapr-sockets /var/lib/keyless
 USER 65532:65532
 VOLUME ["/tmp/dapr-components-sockets", "/var/lib/keyless"]
+# /metrics, /healthz and /readyz (KEYLESS_METRICS_PORT).
+EXPOSE 9464
 ENTRYPOINT ["node", "/app/dist/src/main.js"]
 CMD ["serve"]
 

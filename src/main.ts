@@ -7,6 +7,11 @@
 import { readProcessConfig } from "./config.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory, errorField } from "./observability/logger.js";
+import { HealthBoard } from "./observability/healthBoard.js";
+import { MetricsHub } from "./observability/metrics.js";
+import { readOpsConfig, type OpsConfig } from "./observability/opsConfig.js";
+import { startOpsListener } from "./observability/opsListener.js";
+import { stat } from "node:fs/promises";
 import { preparePrivateDataDir } from "./persistence/privateFs.js";
 import { SavedInitStore } from "./persistence/savedInit.js";
 import { InstanceRegistry } from "./server/instances.js";
@@ -41,6 +46,8 @@ environment:
   KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
   KEYLESS_LOG_LEVEL               info (default), debug, warn, error
   KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
+  KEYLESS_METRICS_PORT            port of /metrics, /healthz and /readyz (default 9464; 0 turns it off)
+  KEYLESS_METRICS_ADDRESS         address that listener binds (default 0.0.0.0)
 `;
 
 async function serve(args: string[]): Promise<void> {
@@ -55,26 +62,33 @@ async function serve(args: string[]): Promise<void> {
   const log = loggers.forArea("main");
   let socket: string;
   let access: SocketAccess;
+  let ops: OpsConfig;
   try {
     socket = socketPath(process.env, cfg.componentName);
     access = readSocketAccess(process.env);
+    ops = readOpsConfig(process.env);
   } catch (e) {
     log.fatal((e as Error).message);
     process.exitCode = 2;
     return;
   }
   preparePrivateDataDir(cfg.dataDir, log);
+  const metrics = new MetricsHub();
+  const health = new HealthBoard();
+  const credentials = new CredentialPool(undefined, undefined, metrics);
   const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {
     dataDir: cfg.dataDir,
     baseDir: process.cwd(),
     env: process.env,
     now: Date.now,
     loggers,
-    credentials: new CredentialPool(),
+    credentials,
+    metrics,
+    health,
   });
   let running;
   try {
-    running = await startServer({ socket, registry, loggers, access });
+    running = await startServer({ socket, registry, loggers, access, metrics });
   } catch (e) {
     log.fatal(
       { socket },
@@ -84,6 +98,20 @@ async function serve(args: string[]): Promise<void> {
     return;
   }
   log.info({ dataDir: cfg.dataDir, pid: process.pid }, "ready for daprd");
+  const serving = () =>
+    stat(socket).then(
+      (s) => s.isSocket(),
+      () => false,
+    );
+  void startOpsListener({
+    config: ops,
+    hub: metrics,
+    credentials,
+    failedInits: () => registry.failedInits(),
+    extra: () => health.reasons(),
+    serving,
+    log,
+  });
   const finish = (code: number) =>
     running.stop().then(
       () => process.exit(code),

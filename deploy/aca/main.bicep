@@ -185,6 +185,11 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
             // also what `keyless doctor --components /components` reads (README)
             { volumeName: 'components', mountPath: '/components' }
           ]
+          // /healthz and /readyz on keyless's metrics listener (README "Metrics and health").
+          probes: [
+            { type: 'Liveness', httpGet: { path: '/healthz', port: 9464 }, periodSeconds: 10 }
+            { type: 'Readiness', httpGet: { path: '/readyz', port: 9464 }, periodSeconds: 10 }
+          ]
           resources: { cpu: json('0.5'), memory: '1Gi' }
         }
         {

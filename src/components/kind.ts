@@ -6,6 +6,8 @@ import { errors } from "../errors/catalog.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
 import type { MetadataDeclaration } from "../metadata/declaration.js";
 import type { Logger, LoggerFactory } from "../observability/logger.js";
+import type { HealthBoard } from "../observability/healthBoard.js";
+import type { Metrics } from "../observability/metrics.js";
 
 export interface BuildContext {
   instance: string;
@@ -18,6 +20,10 @@ export interface BuildContext {
   log: Logger;
   /** The process-wide credentials, one per identity. */
   credentials: CredentialPool;
+  /** Where the instance reports what it does (absent: nothing is counted). */
+  metrics?: Metrics;
+  /** Where long-running parts post not-ready reasons (/readyz). */
+  health?: HealthBoard;
 }
 
 export interface ComponentKind<T> {
@@ -40,6 +46,8 @@ export interface KindContext {
   now: () => number;
   loggers: LoggerFactory;
   credentials: CredentialPool;
+  metrics?: Metrics;
+  health?: HealthBoard;
 }
 
 /**

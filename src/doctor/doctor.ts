@@ -22,6 +22,8 @@ import { failureFacts, hasCode } from "./failureFacts.js";
 import { loadComponents, type ComponentDoc } from "./loadComponents.js";
 import type { Check, ComponentReport, DoctorReport } from "./report.js";
 import { addWorkloadIdentityCheck } from "./workloadIdentityCheck.js";
+import { listenerCheck } from "./listenerCheck.js";
+import { rotationQueueCheck } from "./rotationQueueCheck.js";
 
 const ENV_NAMES = [
   "IDENTITY_ENDPOINT",
@@ -144,7 +146,12 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     let p = stores.get(name);
     if (!p) {
       const doc = byName.get(name)!;
-      p = secretStoreKind.build(literal(doc), ctx(name));
+      // Without the rotationQueue fields: the doctor must not start a reader that would take events from
+      // the running keyless (each queue is checked with a peek instead).
+      const props = Object.fromEntries(
+        Object.entries(literal(doc)).filter(([k]) => !k.toLowerCase().startsWith("rotationqueue")),
+      );
+      p = secretStoreKind.build(props, ctx(name));
       p.catch(() => undefined);
       stores.set(name, p);
     }
@@ -259,6 +266,14 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
             status: "ok",
             detail: `reachable; the identity may list and read secrets (${some.size > 0 ? "read one" : "the vault is empty"})`,
           });
+          if (md.rotationQueueUrl) {
+            const queueToken = await tokenCheck(spec, STORAGE_SCOPE);
+            report.checks.push(
+              queueToken.status === "ok"
+                ? await rotationQueueCheck(c.name, md.rotationQueueUrl, credentials.get(spec))
+                : queueToken,
+            );
+          }
         } catch (e) {
           const facts = failureFacts(e);
           report.checks.push({
@@ -409,8 +424,13 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
       message: `no ${SECRET_TYPE} or ${STATE_TYPE} component found in ${files.length} YAML file(s); nothing was checked`,
     });
   }
+  const listener = await listenerCheck(opts.env);
   return {
-    ok: problems.length === 0 && reports.every((r) => r.checks.every((k) => k.status !== "fail")),
+    ok:
+      problems.length === 0 &&
+      listener.status !== "fail" &&
+      reports.every((r) => r.checks.every((k) => k.status !== "fail")),
+    listener,
     checked: { files, keylessComponents: keyless },
     environment: { set, unset: ENV_NAMES.filter((n) => !set.includes(n)) },
     components: reports,

@@ -22,6 +22,8 @@ export interface DoctorReport {
   /** What was read: the YAML files, and how many keyless components they hold. */
   checked: { files: string[]; keylessComponents: number };
   environment: { set: string[]; unset: string[] };
+  /** The metrics and health listener as this environment configures it, and whether keyless answers there. */
+  listener?: Check;
   components: ComponentReport[];
   problems: { file: string; message: string }[];
 }
@@ -37,6 +39,10 @@ export function renderText(r: DoctorReport): string {
   lines.push(
     `environment: set ${r.environment.set.join(", ") || "(none)"}; not set ${r.environment.unset.join(", ") || "(none)"}`,
   );
+  if (r.listener) {
+    lines.push(`[${MARK[r.listener.status]}] ${r.listener.name}: ${r.listener.detail}`);
+    if (r.listener.fix && r.listener.status !== "ok") lines.push(`       fix: ${r.listener.fix}`);
+  }
   for (const p of r.problems) lines.push(`\n${p.file}: ${p.message}`);
   for (const c of r.components) {
     lines.push("");

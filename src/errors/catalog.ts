@@ -300,6 +300,30 @@ export const errors = {
       `state instance ${quote(instance)}: invalid component metadata: connectionString: ${reason} (the value is not shown)`,
       { cause },
     ),
+  /** A rotationQueue that cannot be read (a warning and a not-ready reason, never a failed call). */
+  rotationQueueFailed: (instance: string, queue: string, who: string, f: AzureFailure, cause: unknown) => {
+    const source = `rotationQueue(${queue})`;
+    const fail = (reason: string) =>
+      errors.sourceFailed(instance, source, undefined, reason, cause, { transient: f.transient });
+    if (isKeylessError(cause)) return fail(cause.message);
+    if (f.status === 403) {
+      return fail(
+        `${who} may not read this queue (HTTP 403${f.serviceCode ? ` ${f.serviceCode}` : ""}); grant it the ` +
+          `"Storage Queue Data Message Processor" role on the queue or its storage account`,
+      );
+    }
+    if (f.status === 404) {
+      return fail(
+        `the queue does not exist (HTTP 404${f.serviceCode ? ` ${f.serviceCode}` : ""}); create it and point ` +
+          `the vault's Event Grid subscription at it`,
+      );
+    }
+    if (f.status === 401) return fail(`the queue service rejected the token of ${who} (HTTP 401)`);
+    if (f.kind === "network" || f.kind === "timeout") {
+      return fail(`the queue service is unreachable (${failureSummary(f)})`);
+    }
+    return fail(`reading it failed (${failureSummary(f)})`);
+  },
   internal: (op: string) =>
     new KeylessError(
       "INTERNAL",

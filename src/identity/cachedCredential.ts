@@ -10,7 +10,8 @@
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
 import { SingleFlight } from "../util/singleFlight.js";
-import type { IdentitySpec } from "./identitySpec.js";
+import { identityKey, type IdentitySpec } from "./identitySpec.js";
+import type { Metrics } from "../observability/metrics.js";
 
 /** Refresh this long before expiry (and never use a token in its last minute). */
 const REFRESH_AHEAD_MS = 5 * 60_000;
@@ -39,6 +40,8 @@ export interface TokenStats {
 export class CachedCredential implements TokenCredential {
   private readonly entries = new Map<string, Entry>();
   private readonly flights = new SingleFlight<string, AccessToken>();
+  /** Every scope a token was asked for (what a readiness probe asks again). */
+  private readonly scopes = new Set<string>();
   readonly stats: TokenStats = { requests: 0, failures: 0, renewals: 0 };
 
   /**
@@ -50,6 +53,7 @@ export class CachedCredential implements TokenCredential {
     private readonly inner: TokenCredential,
     private readonly now: () => number = Date.now,
     private readonly fresh: () => TokenCredential = () => inner,
+    private readonly metrics?: Metrics,
   ) {}
 
   async getToken(scopes: string | string[], options?: GetTokenOptions): Promise<AccessToken> {
@@ -84,6 +88,22 @@ export class CachedCredential implements TokenCredential {
     });
   }
 
+  /**
+   * Asks for a new token for every scope this identity was used for, past every cache (readiness: a
+   * cached token says nothing about whether the identity endpoint still answers). The token in use is
+   * kept when the probe fails; a new one replaces it when the probe succeeds. Concurrent probes share one.
+   */
+  async probe(): Promise<void> {
+    for (const scope of this.scopes) {
+      await this.flights.run(`probe\u0000${scope}`, () => {
+        const source = this.fresh();
+        return this.load(scope, () =>
+          canMintFresh(source) ? source.getFreshToken(scope) : source.getToken(scope),
+        );
+      });
+    }
+  }
+
   /** Drops the cached token for a scope (the next call fetches, possibly from a lower cache). */
   invalidate(scope: string): void {
     this.entries.delete(scope);
@@ -115,18 +135,26 @@ export class CachedCredential implements TokenCredential {
 
   private async load(scope: string, get: () => Promise<AccessToken | null>): Promise<AccessToken> {
     this.stats.requests++;
+    this.scopes.add(scope);
     let token: AccessToken | null;
     try {
       token = await get();
     } catch (e) {
-      this.stats.failures++;
+      this.failed();
       throw await this.classify(scope, e);
     }
     if (!token) {
-      this.stats.failures++;
+      this.failed();
       throw await this.classify(scope, new Error("the credential returned no token"));
     }
     this.entries.set(scope, { token, fetchedAt: this.now() });
+    this.metrics?.tokenRequest(identityKey(this.spec), true);
+    this.metrics?.tokenExpiry(identityKey(this.spec), token.expiresOnTimestamp);
     return token;
+  }
+
+  private failed(): void {
+    this.stats.failures++;
+    this.metrics?.tokenRequest(identityKey(this.spec), false);
   }
 }

@@ -6,6 +6,7 @@ import type { TokenCredential } from "@azure/identity";
 import { CachedCredential } from "./cachedCredential.js";
 import { identityKey, type IdentitySpec } from "./identitySpec.js";
 import { lazyCredentialFor } from "./lazyCredential.js";
+import type { Metrics } from "../observability/metrics.js";
 
 export class CredentialPool {
   private readonly byKey = new Map<string, CachedCredential>();
@@ -13,6 +14,7 @@ export class CredentialPool {
   constructor(
     private readonly factory: (spec: IdentitySpec) => TokenCredential = lazyCredentialFor,
     private readonly now: () => number = Date.now,
+    private readonly metrics?: Metrics,
   ) {}
 
   get(spec: IdentitySpec): CachedCredential {
@@ -20,10 +22,15 @@ export class CredentialPool {
     let c = this.byKey.get(key);
     if (!c) {
       // A renewal builds a new credential instance, so its own token caches start empty.
-      c = new CachedCredential(spec, this.factory(spec), this.now, () => this.factory(spec));
+      c = new CachedCredential(spec, this.factory(spec), this.now, () => this.factory(spec), this.metrics);
       this.byKey.set(key, c);
     }
     return c;
+  }
+
+  /** Every identity used so far. */
+  all(): CachedCredential[] {
+    return [...this.byKey.values()];
   }
 
   get size(): number {

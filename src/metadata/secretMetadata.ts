@@ -80,6 +80,28 @@ const secretFields = {
   ),
   negativeCacheTTL: setting(durationText({ min: 0, max: 3_600_000 }).optional().default(10_000)),
   requestTimeout: setting(durationText({ min: 100, max: 120_000 }).optional().default(10_000)),
+  rotationQueue: setting(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]$/,
+        "must be a Storage queue name (3-63 lower-case letters, digits and single dashes)",
+      )
+      .optional(),
+  ),
+  rotationQueueAccount: setting(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9]{3,24}$/, "must be a storage account name (3-24 lower-case letters and digits)")
+      .optional(),
+  ),
+  rotationQueueEndpoint: setting(
+    z
+      .url({ protocol: /^https$/, message: "must be an https:// URL (a token is never sent over http)" })
+      .optional(),
+  ),
   allowedSecrets: setting(listText.optional()),
   deniedSecrets: setting(listText.optional()),
   allowUnknownMetadata: setting(boolText.optional().default(false)),
@@ -91,7 +113,18 @@ export const { schema: secretMetadataSchema, declaration: secretStoreMetadata } 
 );
 
 type Parsed = z.infer<typeof secretMetadataSchema>;
-export type SecretMetadata = Parsed & { sources: SourceKind[]; vaultUrl?: string };
+export type SecretMetadata = Parsed & {
+  sources: SourceKind[];
+  vaultUrl?: string;
+  /** The rotation queue's URL (service endpoint + queue name), when rotationQueue is set. */
+  rotationQueueUrl?: string;
+};
+
+const QUEUE_SUFFIX = {
+  azurepubliccloud: "queue.core.windows.net",
+  azurechinacloud: "queue.core.chinacloudapi.cn",
+  azureusgovernmentcloud: "queue.core.usgovcloudapi.net",
+} as const;
 
 export function parseSecretMetadata(props: Record<string, string>): ParseOutcome<SecretMetadata> {
   const out = parseMetadata(secretMetadataSchema, props);
@@ -129,6 +162,32 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
       "secretsMountPath: the containerapp source needs secretsMountPath and/or containerAppManifest",
     );
   }
+  const rotationQueueUrl = rotationQueueUrlOf(v, sources, out.problems);
   if (out.problems.length > 0) return { problems: out.problems, unknownKeys: out.unknownKeys };
-  return { ...out, value: { ...v, sources, ...(vaultUrl && { vaultUrl }) } };
+  return {
+    ...out,
+    value: { ...v, sources, ...(vaultUrl && { vaultUrl }), ...(rotationQueueUrl && { rotationQueueUrl }) },
+  };
+}
+
+function rotationQueueUrlOf(v: Parsed, sources: SourceKind[], problems: string[]): string | undefined {
+  const where = v.rotationQueueEndpoint ?? v.rotationQueueAccount;
+  if (!v.rotationQueue) {
+    if (where) problems.push("rotationQueue: required with rotationQueueAccount / rotationQueueEndpoint");
+    return undefined;
+  }
+  if (v.rotationQueueAccount && v.rotationQueueEndpoint) {
+    problems.push("rotationQueueAccount, rotationQueueEndpoint: give one of them, not both");
+  } else if (!where) {
+    problems.push("rotationQueueAccount: rotationQueue needs the queue's account (or rotationQueueEndpoint)");
+  }
+  if (!sources.includes("keyvault")) {
+    problems.push(
+      "rotationQueue: rotation events refresh Key Vault values; this store has no keyvault source",
+    );
+  }
+  const service = v.rotationQueueEndpoint
+    ? v.rotationQueueEndpoint.replace(/\/+$/, "")
+    : `https://${v.rotationQueueAccount}.${QUEUE_SUFFIX[v.azureEnvironment]}`;
+  return `${service}/${v.rotationQueue}`;
 }

@@ -10,6 +10,11 @@ import { createContainerAppSource, loadContainerAppManifest } from "./sources/co
 import { createEnvSource } from "./sources/env.js";
 import { createFileSource } from "./sources/file.js";
 import { SecretStore } from "./store.js";
+import { toKeyVaultName } from "./keyVaultName.js";
+import type { RotationReader } from "./rotation/rotationReader.js";
+
+/** The rotation reader of each store that has one, stopped when the store closes. */
+const readers = new WeakMap<SecretStore, RotationReader>();
 
 export const secretStoreKind: ComponentKind<SecretStore> = {
   category: "secretstores",
@@ -20,6 +25,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
     const md = requireValidMetadata("secretstores.keyless", parseSecretMetadata(props), ctx);
     const sources: SecretSource[] = [];
     for (const kind of md.sources) sources.push(await buildSource(kind, md, ctx));
+    const rotation = md.rotationQueueUrl ? await rotationFor(md, sources, ctx) : undefined;
     const store = new SecretStore(
       ctx.instance,
       sources,
@@ -28,15 +34,45 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
         ...(md.deniedSecrets && { denied: md.deniedSecrets }),
       },
       md.multiValued && md.sources.includes("file"),
+      ctx.metrics,
     );
     ctx.log.info(
       { sources: store.sourceNames, identity: identityKey(identityFromMetadata(md)) },
       "secret store ready",
     );
+    if (rotation) readers.set(store, rotation);
     return store;
   },
-  close: (store) => store.close(),
+  close: async (store) => {
+    await readers.get(store)?.stop();
+    await store.close();
+  },
 };
+
+async function rotationFor(md: SecretMetadata, sources: SecretSource[], ctx: BuildContext) {
+  const vaults = sources.filter((s): s is CachedSource => s instanceof CachedSource);
+  const { startRotation } = await import("./rotation/startRotation.js");
+  return startRotation(
+    {
+      queueUrl: md.rotationQueueUrl!,
+      vaultUrl: md.vaultUrl!,
+      credential: ctx.credentials.get(identityFromMetadata(md)),
+      target: {
+        refreshByVaultName: async (vaultName) => {
+          const counts = await Promise.all(
+            vaults.map((v) =>
+              v.refreshWhere(
+                (n) => toKeyVaultName(n, md.nameMapping)?.toLowerCase() === vaultName.toLowerCase(),
+              ),
+            ),
+          );
+          return counts.reduce((a, b) => a + b, 0);
+        },
+      },
+    },
+    ctx,
+  );
+}
 
 function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): SecretSource {
   return new CachedSource(source, {
@@ -47,6 +83,8 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
     now: ctx.now,
     instance: ctx.instance,
     log: ctx.log,
+    ...(ctx.metrics && { metrics: ctx.metrics }),
+    refreshAhead: "timer",
   });
 }
 
@@ -66,6 +104,7 @@ async function keyVault(
       nameMapping: md.nameMapping,
       timeoutMs: md.requestTimeout,
       log: ctx.log,
+      ...(ctx.metrics && { metrics: ctx.metrics }),
     }),
     md,
     ctx,

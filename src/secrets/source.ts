@@ -9,11 +9,18 @@ export interface SecretSource {
   get(name: string, options?: GetOptions): Promise<SecretValue | undefined>;
   /** Every secret this source can enumerate, for BulkGet (at most `maxResults` when given). */
   list(options?: ListOptions): Promise<Map<string, SecretValue>>;
+  /** Like get, with the version that answered (Key Vault), so a cache can tell a rotation. */
+  getVersioned?(name: string, options?: GetOptions): Promise<VersionedValue | undefined>;
   close?(): Promise<void>;
 }
 
 export interface GetOptions {
   /** A specific version (Key Vault `version_id`); sources without versions ignore it. */
+  version?: string;
+}
+
+export interface VersionedValue {
+  value: SecretValue;
   version?: string;
 }
 

@@ -3,6 +3,8 @@
  * https://docs.dapr.io/reference/api/secrets_api/ ; wire details in the pluggable-components spec 4.9.
  */
 import { errors } from "../errors/catalog.js";
+import { isKeylessError } from "../errors/keylessError.js";
+import { noMetrics, type Metrics, type SecretOutcome } from "../observability/metrics.js";
 import type { SecretSource, SecretValue } from "./source.js";
 
 const asMap = (name: string, v: SecretValue): Record<string, string> =>
@@ -25,6 +27,7 @@ export class SecretStore {
     policy: SecretPolicy = {},
     /** Some source answers several key/value pairs per secret (MULTIPLE_KEY_VALUES_PER_SECRET). */
     readonly multiValued = false,
+    private readonly metrics: Metrics = noMetrics,
   ) {
     if (policy.allowed) this.allowed = new Set(policy.allowed);
     this.denied = new Set(policy.denied ?? []);
@@ -41,14 +44,25 @@ export class SecretStore {
    * stops there: a failing vault never falls through to a local file unnoticed).
    */
   async get(name: string, metadata: Record<string, string> = {}): Promise<Record<string, string>> {
-    validateSecretName(this.instance, name);
-    this.checkPolicy(name);
-    const version = metadata.version_id || undefined;
-    for (const source of this.sources) {
-      const value = await source.get(name, version ? { version } : undefined);
-      if (value !== undefined) return asMap(name, value);
+    let source = "none";
+    try {
+      validateSecretName(this.instance, name);
+      this.checkPolicy(name);
+      const version = metadata.version_id || undefined;
+      for (const s of this.sources) {
+        source = s.name;
+        const value = await s.get(name, version ? { version } : undefined);
+        if (value !== undefined) {
+          this.metrics.secretRequest(this.instance, source, "ok");
+          return asMap(name, value);
+        }
+      }
+      throw errors.secretNotFound(this.instance, name, this.sourceNames);
+    } catch (e) {
+      const outcome = outcomeOf(e);
+      this.metrics.secretRequest(this.instance, outcome === "error" ? source : "none", outcome);
+      throw e;
     }
-    throw errors.secretNotFound(this.instance, name, this.sourceNames);
   }
 
   /** Every secret of every source, allowed by the policy; earlier sources win a name clash. `maxresults` caps the count. */
@@ -82,6 +96,20 @@ export class SecretStore {
     if (this.allowed && !this.allowed.has(name)) {
       throw errors.secretNotAllowed(this.instance, name, "it is not listed in allowedSecrets");
     }
+  }
+}
+
+function outcomeOf(e: unknown): SecretOutcome {
+  if (!isKeylessError(e)) return "error";
+  switch (e.code) {
+    case "SECRET_NOT_FOUND":
+      return "not_found";
+    case "SECRET_NOT_ALLOWED":
+      return "denied";
+    case "SECRET_NAME_INVALID":
+      return "invalid";
+    default:
+      return "error";
   }
 }
 

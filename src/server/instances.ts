@@ -56,6 +56,7 @@ export class InstanceRegistry {
   /** Per instance: the metadata in effect and the live connections that initialised it with that metadata. */
   private readonly owners = new Map<string, { props: Record<string, string>; peers: Set<string> }>();
   private readonly closeWaiters = new Set<() => void>();
+  private readonly initFailures = new Map<string, string>();
   private readonly log: Logger;
 
   constructor(
@@ -76,6 +77,8 @@ export class InstanceRegistry {
       now: this.ctx.now,
       log: this.ctx.loggers.forArea(kind.category, { instance }),
       credentials: this.ctx.credentials,
+      ...(this.ctx.metrics && { metrics: this.ctx.metrics }),
+      ...(this.ctx.health && { health: this.ctx.health }),
     };
   }
 
@@ -85,6 +88,27 @@ export class InstanceRegistry {
    * to arrive wins both in memory and on disk, and an older one finishing later is closed unused.
    */
   async init<T>(
+    kind: ComponentKind<T>,
+    instance: string,
+    props: Record<string, string>,
+    peer?: string,
+  ): Promise<void> {
+    const key = `${kind.category}/${instance}`;
+    try {
+      await this.applyInit(kind, instance, props, peer);
+      this.initFailures.delete(key);
+    } catch (e) {
+      this.initFailures.set(key, isKeylessError(e) ? e.code : "INTERNAL");
+      throw e;
+    }
+  }
+
+  /** Instances whose latest Init or restore failed ("<category>/<instance>" -> error code), for readiness. */
+  failedInits(): ReadonlyMap<string, string> {
+    return this.initFailures;
+  }
+
+  private async applyInit<T>(
     kind: ComponentKind<T>,
     instance: string,
     props: Record<string, string>,
@@ -212,7 +236,17 @@ export class InstanceRegistry {
   }
 
   private restore(kind: ComponentKind<unknown>, instance: string, key: string): Promise<Entry<unknown>> {
-    return this.restoring.run(key, () => this.doRestore(kind, instance, key));
+    return this.restoring.run(key, async () => {
+      try {
+        const entry = await this.doRestore(kind, instance, key);
+        this.initFailures.delete(key);
+        return entry;
+      } catch (e) {
+        // An instance never seen (INSTANCE_UNKNOWN) is not one keyless knows; a failed restore is.
+        if (isKeylessError(e) && e.code === "INSTANCE_RESTORE_FAILED") this.initFailures.set(key, e.code);
+        throw e;
+      }
+    });
   }
 
   private async doRestore(
@@ -254,6 +288,7 @@ export class InstanceRegistry {
     }
     const entry = new Entry(impl, kind.close, this.log);
     this.entries.set(key, entry);
+    this.ctx.metrics?.instanceRestored(kind.category);
     this.log.info(
       { instance, category: kind.category, savedAt: saved.savedAt },
       "restored instance from saved Init metadata",

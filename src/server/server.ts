@@ -6,6 +6,7 @@ import { Server } from "@grpc/grpc-js";
 import type { InstanceRegistry } from "./instances.js";
 import type { LoggerFactory } from "../observability/logger.js";
 import { addLazyReflection } from "./lazyReflection.js";
+import type { Metrics } from "../observability/metrics.js";
 import { listenLabelled } from "./listener.js";
 import { loadComponentDefinition, loadServiceDefinitions, loadStatusRoot } from "./protos.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
@@ -31,13 +32,18 @@ export interface StartOptions {
   loggers: LoggerFactory;
   /** Mode and group of the socket file (default 0666, keyless's group). */
   access?: SocketAccess;
+  metrics?: Metrics;
 }
 
 export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const log = opts.loggers.forArea("server");
   const pkg = loadServiceDefinitions();
   const server = new Server();
-  const deps = { encoder: createStatusEncoder(loadStatusRoot()), log: opts.loggers.forArea("rpc") };
+  const deps = {
+    encoder: createStatusEncoder(loadStatusRoot()),
+    log: opts.loggers.forArea("rpc"),
+    ...(opts.metrics && { metrics: opts.metrics }),
+  };
   registerSecretStore(server, pkg, opts.registry, deps);
   registerStateStore(server, pkg, opts.registry, deps);
   addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES]);

@@ -23,6 +23,7 @@ import type {
   TransactOp,
 } from "../state/store.js";
 import { unary, type RpcDeps } from "./unary.js";
+import { isKeylessError } from "../errors/keylessError.js";
 
 const PKG = "dapr.proto.components.v1";
 export const STATE_SERVICES = [
@@ -94,6 +95,9 @@ export function registerStateStore(
   ) => unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
   const withStore = <R>(instance: string, fn: (s: StateStore) => Promise<R>) =>
     registry.use(stateKind, instance, fn);
+  /** A state operation, counted and timed per instance, backend and operation. */
+  const op = <R>(operation: string, instance: string, fn: (s: StateStore) => Promise<R>) =>
+    withStore(instance, (s) => timed(deps, instance, s.backendKind, operation, () => fn(s)));
 
   const handlers: StateStoreHandlers = {
     Init: rpc("Init", false, async (req, instance, peer) => {
@@ -105,10 +109,10 @@ export function registerStateStore(
     ),
     Ping: rpc("Ping", false, async () => ({})),
     Get: rpc("Get", true, async (req, instance) =>
-      withStore(instance, async (s) => fromGetResult(await s.get(req.key))),
+      op("get", instance, async (s) => fromGetResult(await s.get(req.key))),
     ),
     BulkGet: rpc("BulkGet", true, async (req, instance) =>
-      withStore(instance, async (s) => {
+      op("bulkGet", instance, async (s) => {
         const keys = req.items.map((i) => i.key);
         const results = await s.bulkGet(keys);
         // One item per requested key, in request order, with the key as requested (spec 4.5).
@@ -116,16 +120,16 @@ export function registerStateStore(
       }),
     ),
     Set: rpc("Set", true, async (req, instance) =>
-      withStore(instance, async (s) => (await s.set(toSetInput(req)), {})),
+      op("set", instance, async (s) => (await s.set(toSetInput(req)), {})),
     ),
     Delete: rpc("Delete", true, async (req, instance) =>
-      withStore(instance, async (s) => (await s.delete(toDeleteInput(req)), {})),
+      op("delete", instance, async (s) => (await s.delete(toDeleteInput(req)), {})),
     ),
     BulkSet: rpc("BulkSet", true, async (req, instance) =>
-      withStore(instance, async (s) => (await s.bulkSet(req.items.map(toSetInput)), {})),
+      op("bulkSet", instance, async (s) => (await s.bulkSet(req.items.map(toSetInput)), {})),
     ),
     BulkDelete: rpc("BulkDelete", true, async (req, instance) =>
-      withStore(instance, async (s) => (await s.bulkDelete(req.items.map(toDeleteInput)), {})),
+      op("bulkDelete", instance, async (s) => (await s.bulkDelete(req.items.map(toDeleteInput)), {})),
     ),
   };
   server.addService(svc("StateStore"), handlers);
@@ -135,7 +139,7 @@ export function registerStateStore(
       deps,
       { service: "TransactionalStateStore", rpc: "Transact", kit: false },
       async (req, instance) =>
-        withStore(instance, async (s) => {
+        op("transact", instance, async (s) => {
           const ops: TransactOp[] = req.operations.map((op) =>
             op.request === "set"
               ? { kind: "set" as const, ...toSetInput(op.set) }
@@ -160,4 +164,29 @@ export function registerStateStore(
     ),
   };
   server.addService(svc("TransactionalStoreMultiMaxSize"), multi);
+}
+
+async function timed<R>(
+  deps: RpcDeps,
+  instance: string,
+  backend: string,
+  operation: string,
+  fn: () => Promise<R>,
+): Promise<R> {
+  const start = process.hrtime.bigint();
+  let outcome = "ok";
+  try {
+    return await fn();
+  } catch (e) {
+    outcome = isKeylessError(e) ? e.code : "error";
+    throw e;
+  } finally {
+    deps.metrics?.stateOperation(
+      instance,
+      backend,
+      operation,
+      outcome,
+      Number(process.hrtime.bigint() - start) / 1e9,
+    );
+  }
 }

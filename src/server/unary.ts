@@ -6,6 +6,7 @@ import type { handleUnaryCall, Metadata, sendUnaryData, ServerUnaryCall } from "
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import { errorField, type Logger } from "../observability/logger.js";
+import type { Metrics } from "../observability/metrics.js";
 import type { StatusEncoder } from "./toStatus.js";
 
 export const INSTANCE_HEADER = "x-component-instance";
@@ -13,6 +14,7 @@ export const INSTANCE_HEADER = "x-component-instance";
 export interface RpcDeps {
   encoder: StatusEncoder;
   log: Logger;
+  metrics?: Metrics;
 }
 
 export interface RpcSpec {

@@ -45,6 +45,11 @@ export class StateStore {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** The backend's kind ("sqlite", "tables"), a metric label. */
+  get backendKind(): string {
+    return this.backend.kind;
+  }
+
   get maxTransactionOps(): number {
     return this.backend.maxTransactionOps;
   }

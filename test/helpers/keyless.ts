@@ -41,6 +41,8 @@ export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess
       DAPR_COMPONENTS_SOCKETS_FOLDER: opts.socketDir,
       KEYLESS_DATA_DIR: opts.dataDir,
       KEYLESS_COMPONENT_NAME: name,
+      // Many keyless processes run at once: a test that scrapes /metrics picks its own port.
+      KEYLESS_METRICS_PORT: "0",
       // The stand-ins' test CA (set by vitest.config.ts); never a switch that turns TLS checks off.
       ...(process.env.NODE_EXTRA_CA_CERTS && { NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS }),
       ...opts.env,

@@ -23,11 +23,22 @@ export function unreadableByDesign(p: SecretProperties, now: number): string | u
   return undefined;
 }
 
+/** Called for each secret left out of a BulkGet, with a short bounded reason (a metric label). */
+export type OnOmitted = (reason: string) => void;
+
+const REASON_LABEL: Record<string, string> = {
+  disabled: "disabled",
+  expired: "expired",
+  "not yet valid": "not_yet_valid",
+  "managed by a certificate": "managed",
+};
+
 export async function listReadableNames(
   pages: AsyncIterable<SecretProperties[]>,
   now: number,
   max: number | undefined,
   log: Logger,
+  omitted: OnOmitted = () => undefined,
 ): Promise<string[]> {
   const names: string[] = [];
   for await (const page of pages) {
@@ -35,6 +46,7 @@ export async function listReadableNames(
       const why = unreadableByDesign(p, now);
       if (why !== undefined) {
         log.debug({ secretName: p.name, reason: why }, "left out of BulkGet");
+        omitted(REASON_LABEL[why] ?? "other");
         continue;
       }
       names.push(p.name);
@@ -50,6 +62,7 @@ export async function readAll(
   read: (name: string) => Promise<string | undefined>,
   fail: (name: string, e: unknown) => Error,
   log: Logger,
+  omitted: OnOmitted = () => undefined,
 ): Promise<Map<string, string>> {
   const values = new Map<string, string>();
   let next = 0;
@@ -59,13 +72,15 @@ export async function readAll(
       const n = names[next++]!;
       try {
         const v = await read(n);
-        if (v === undefined)
+        if (v === undefined) {
           log.debug({ secretName: n, reason: "deleted since listed" }, "left out of BulkGet");
-        else values.set(n, v);
+          omitted("deleted");
+        } else values.set(n, v);
       } catch (e) {
         const f = describeAzureFailure(e);
         if (f.status === 403) {
           log.debug({ secretName: n, reason: f.serviceCode ?? "HTTP 403" }, "left out of BulkGet");
+          omitted("forbidden");
           continue;
         }
         failed = true;

@@ -13,6 +13,7 @@ import { isKeylessError, type KeylessError } from "../../errors/keylessError.js"
 import type { CachedCredential } from "../../identity/cachedCredential.js";
 import { describeIdentity } from "../../identity/identitySpec.js";
 import type { Logger } from "../../observability/logger.js";
+import type { Metrics } from "../../observability/metrics.js";
 import { toKeyVaultName, type NameMapping } from "../keyVaultName.js";
 import type { GetOptions, ListOptions, SecretSource } from "../source.js";
 import { KeyVaultCaller } from "./keyVaultCaller.js";
@@ -27,6 +28,7 @@ export interface KeyVaultSourceOptions {
   nameMapping: NameMapping;
   timeoutMs: number;
   log: Logger;
+  metrics?: Metrics;
   /** Test seam only: extra SecretClient options (never used to weaken TLS). */
   clientOptions?: SecretClientOptions;
   now?: () => number;
@@ -44,8 +46,15 @@ class KeyVaultSource implements SecretSource {
   }
 
   async get(name: string, options?: GetOptions): Promise<string | undefined> {
+    return (await this.getVersioned(name, options))?.value;
+  }
+
+  async getVersioned(
+    name: string,
+    options?: GetOptions,
+  ): Promise<{ value: string; version?: string } | undefined> {
     try {
-      return await this.read(name, options?.version);
+      return await this.readVersioned(name, options?.version);
     } catch (e) {
       throw this.fail(name, e);
     }
@@ -61,6 +70,7 @@ class KeyVaultSource implements SecretSource {
           now,
           options?.maxResults,
           this.opts.log,
+          this.omitted,
         ),
       );
     } catch (e) {
@@ -71,18 +81,30 @@ class KeyVaultSource implements SecretSource {
       (n) => this.read(n),
       (n, e) => this.fail(n, e),
       this.opts.log,
+      this.omitted,
     );
   }
 
+  private readonly omitted = (reason: string) =>
+    this.opts.metrics?.bulkGetOmitted(this.opts.instance, reason);
+
   /** The value, undefined when the vault has no such secret (404), or the SDK's error. */
   private async read(name: string, version?: string): Promise<string | undefined> {
+    return (await this.readVersioned(name, version))?.value;
+  }
+
+  private async readVersioned(
+    name: string,
+    version?: string,
+  ): Promise<{ value: string; version?: string } | undefined> {
     const vaultName = toKeyVaultName(name, this.opts.nameMapping);
     if (vaultName === undefined) return undefined;
     try {
       const s = await this.caller.call((c, abortSignal) =>
         c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
       );
-      return s.value;
+      if (s.value === undefined) return undefined;
+      return { value: s.value, ...(s.properties.version && { version: s.properties.version }) };
     } catch (e) {
       if (describeAzureFailure(e).status === 404) return undefined;
       throw e;

@@ -1,0 +1,58 @@
+/**
+ * Starts the metrics and health listener once the socket is bound: prom-client and node:http are loaded
+ * only here, so they never delay the socket daprd waits for. A listener that cannot bind is logged and
+ * keyless goes on serving daprd (the probes then fail, which says the same to the platform).
+ */
+import type { CredentialPool } from "../identity/credentialPool.js";
+import type { OpsServer } from "./healthServer.js";
+import { errorField, type Logger } from "./logger.js";
+import type { MetricsHub } from "./metrics.js";
+import type { OpsConfig } from "./opsConfig.js";
+import { Readiness, type ReadinessSources } from "./readiness.js";
+
+export interface OpsListenerOptions {
+  config: OpsConfig;
+  hub: MetricsHub;
+  credentials: CredentialPool;
+  failedInits: ReadinessSources["failedInits"];
+  extra?: ReadinessSources["extra"];
+  serving: () => Promise<boolean>;
+  log: Logger;
+}
+
+export async function startOpsListener(opts: OpsListenerOptions): Promise<OpsServer | undefined> {
+  if (!opts.config.enabled) return undefined;
+  const { address, port } = opts.config;
+  try {
+    const [{ PromMetrics }, { startOpsServer }] = await Promise.all([
+      import("./promMetrics.js"),
+      import("./healthServer.js"),
+    ]);
+    const prom = new PromMetrics();
+    opts.hub.attach(prom);
+    const readiness = new Readiness({
+      failedInits: opts.failedInits,
+      credentials: opts.credentials,
+      ...(opts.extra && { extra: opts.extra }),
+    });
+    const server = await startOpsServer(
+      {
+        metrics: async () => ({
+          contentType: prom.registry.contentType,
+          body: await prom.registry.metrics(),
+        }),
+        serving: opts.serving,
+        readiness: () => readiness.check(),
+      },
+      { address, port },
+    );
+    opts.log.info({ address, port: server.port }, "serving /metrics, /healthz and /readyz");
+    return server;
+  } catch (e) {
+    opts.log.error(
+      { address, port, err: errorField(e) },
+      "cannot start the metrics and health listener (KEYLESS_METRICS_PORT=0 turns it off); serving daprd without it",
+    );
+    return undefined;
+  }
+}

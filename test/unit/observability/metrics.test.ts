@@ -1,0 +1,116 @@
+import { describe, expect, it } from "vitest";
+import { register } from "prom-client";
+import { CredentialPool } from "../../../src/identity/credentialPool.js";
+import { MetricsHub } from "../../../src/observability/metrics.js";
+import { readOpsConfig } from "../../../src/observability/opsConfig.js";
+import { PromMetrics } from "../../../src/observability/promMetrics.js";
+import { Readiness } from "../../../src/observability/readiness.js";
+
+describe("ops listener settings", () => {
+  it("listens on 0.0.0.0:9464 by default, so kubelet and Prometheus reach the sidecar", () => {
+    expect(readOpsConfig({})).toEqual({ enabled: true, port: 9464, address: "0.0.0.0" });
+  });
+  it("is off with port 0 and takes an address", () => {
+    expect(readOpsConfig({ KEYLESS_METRICS_PORT: "0" })).toEqual({ enabled: false });
+    expect(readOpsConfig({ KEYLESS_METRICS_PORT: "9100", KEYLESS_METRICS_ADDRESS: "127.0.0.1" })).toEqual({
+      enabled: true,
+      port: 9100,
+      address: "127.0.0.1",
+    });
+  });
+  it("refuses a bad port or address with a clear message", () => {
+    expect(() => readOpsConfig({ KEYLESS_METRICS_PORT: "94x" })).toThrow(/KEYLESS_METRICS_PORT/);
+    expect(() => readOpsConfig({ KEYLESS_METRICS_PORT: "70000" })).toThrow(/0-65535/);
+    expect(() => readOpsConfig({ KEYLESS_METRICS_ADDRESS: "not an ip" })).toThrow(/KEYLESS_METRICS_ADDRESS/);
+  });
+});
+
+describe("PromMetrics", () => {
+  it("keeps its series in its own registry, never prom-client's global one", async () => {
+    const a = new PromMetrics();
+    const b = new PromMetrics();
+    a.secretRequest("s", "env", "ok");
+    expect(await a.registry.getSingleMetricAsString("keyless_secret_requests_total")).toContain(
+      'keyless_secret_requests_total{instance="s",source="env",outcome="ok"} 1',
+    );
+    expect(await b.registry.getSingleMetricAsString("keyless_secret_requests_total")).not.toContain("} 1");
+    expect(register.getMetricsAsArray()).toHaveLength(0);
+  });
+
+  it("shows seconds until the current token of each identity expires, by a fake clock", async () => {
+    let now = 1_000_000;
+    const m = new PromMetrics(() => now);
+    m.tokenExpiry("mi:system", now + 24 * 3600_000);
+    now += 3600_000;
+    expect(await m.registry.getSingleMetricAsString("keyless_token_expiry_seconds")).toContain(
+      'keyless_token_expiry_seconds{identity="mi:system"} 82800',
+    );
+  });
+
+  it("every series name starts with keyless_", async () => {
+    const m = new PromMetrics();
+    for (const metric of m.registry.getMetricsAsArray()) expect(metric.name).toMatch(/^keyless_/);
+  });
+});
+
+describe("MetricsHub", () => {
+  it("forwards events once attached and keeps token expiries reported before", async () => {
+    const hub = new MetricsHub();
+    hub.tokenExpiry("mi:system", Date.now() + 60_000);
+    hub.cache("s", "hit");
+    const prom = new PromMetrics();
+    hub.attach(prom);
+    hub.cache("s", "miss");
+    const text = await prom.registry.metrics();
+    expect(text).toContain('keyless_token_expiry_seconds{identity="mi:system"}');
+    expect(text).toContain('keyless_secret_cache_total{instance="s",result="miss"} 1');
+    expect(text).not.toContain('result="hit"');
+  });
+});
+
+describe("Readiness", () => {
+  it("asks the identity endpoint at most once per interval and names the identity that fails", async () => {
+    let now = 0;
+    let up = true;
+    let calls = 0;
+    const pool = new CredentialPool(() => ({
+      getToken: async () => {
+        calls++;
+        if (!up) throw new Error("connect ECONNREFUSED");
+        return { token: "t", expiresOnTimestamp: now + 24 * 3600_000 };
+      },
+    }));
+    await pool.get({ kind: "managed", by: "system" }).getToken("https://vault.azure.net/.default");
+    const failed = new Map<string, string>();
+    const r = new Readiness({ failedInits: () => failed, credentials: pool }, () => now, 10_000);
+    expect(await r.check()).toEqual({ ready: true, reasons: [] });
+    up = false;
+    expect((await r.check()).ready).toBe(true);
+    now += 10_000;
+    const down = await r.check();
+    expect(down.ready).toBe(false);
+    expect(down.reasons[0]).toMatch(/system-assigned.*cannot get a token/);
+    expect(down.reasons[0]).not.toContain('"t"');
+    failed.set("state/orders", "METADATA_INVALID");
+    expect((await r.check()).reasons).toContain(
+      "instance state/orders is not initialised: its last Init failed with METADATA_INVALID",
+    );
+    expect(calls).toBe(3);
+  });
+});
+
+describe("README Metrics table", () => {
+  it("documents every keyless_ series, by name and type", async () => {
+    const { readFileSync } = await import("node:fs");
+    const path = await import("node:path");
+    const readme = readFileSync(path.join(import.meta.dirname, "../../../README.md"), "utf8");
+    const all = await new PromMetrics().registry.getMetricsAsJSON();
+    const own = all.filter((x) => !/^keyless_(process|nodejs)_/.test(x.name));
+    expect(own.length).toBeGreaterThanOrEqual(15);
+    for (const metric of own) {
+      const row = readme.split("\n").find((l) => l.startsWith(`| \`${metric.name}\` |`));
+      expect(row, `README documents ${metric.name}`).toBeDefined();
+      expect(row).toContain(`| ${String(metric.type)} |`);
+    }
+  });
+});

@@ -1,0 +1,146 @@
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { Writable } from "node:stream";
+import { CachedSource } from "../../../src/secrets/cache.js";
+import { refreshAheadMs, sweepEveryMs } from "../../../src/secrets/refreshAhead.js";
+import { noMetrics, type Metrics } from "../../../src/observability/metrics.js";
+import type { SecretSource } from "../../../src/secrets/source.js";
+
+const DEFAULT_CACHE_TTL = 300_000;
+
+function setup(ttlMs = DEFAULT_CACHE_TTL) {
+  let now = 1_000_000;
+  const vault = { value: "canary-v1", version: "v1", calls: 0, gate: undefined as Promise<void> | undefined };
+  const source: SecretSource = {
+    name: "keyvault(test)",
+    get: async () => vault.value,
+    list: async () => new Map(),
+    async getVersioned() {
+      vault.calls++;
+      const answer = { value: vault.value, version: vault.version };
+      await vault.gate;
+      return answer;
+    },
+  };
+  const lines: string[] = [];
+  const log = pino(
+    { level: "info" },
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const rotations: string[] = [];
+  const metrics: Metrics = { ...noMetrics, secretRotated: (i) => void rotations.push(i) };
+  const cache = new CachedSource(source, {
+    ttlMs,
+    staleIfErrorMs: 0,
+    negativeTtlMs: 10_000,
+    maxEntries: 100,
+    now: () => now,
+    instance: "kv",
+    log,
+    metrics,
+    refreshAhead: "manual",
+  });
+  return { cache, vault, lines, rotations, advance: (ms: number) => (now += ms) };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 10));
+
+describe("refresh-ahead", () => {
+  it("with the default cacheTTL (5 minutes) refreshes from 4 minutes on, sweeping every 10 seconds", () => {
+    expect(refreshAheadMs(DEFAULT_CACHE_TTL)).toBe(60_000);
+    expect(sweepEveryMs(DEFAULT_CACHE_TTL)).toBe(10_000);
+    expect(refreshAheadMs(3_000)).toBe(600);
+  });
+
+  it("refreshes a value read recently before its TTL ends, so the Get after the TTL is a hit", async () => {
+    const { cache, vault, advance } = setup();
+    expect(await cache.get("db")).toBe("canary-v1");
+    expect(await cache.get("db")).toBe("canary-v1");
+    advance(239_999);
+    expect(cache.refreshDue()).toBe(0);
+    advance(1);
+    expect(cache.refreshDue()).toBe(1);
+    await settle();
+    expect(vault.calls).toBe(2);
+    advance(60_001); // past the first fetch's TTL
+    expect(await cache.get("db")).toBe("canary-v1");
+    expect(vault.calls).toBe(2);
+    expect(cache.stats.misses).toBe(1);
+  });
+
+  it("leaves a value nobody read since it was fetched to expire", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    advance(240_000);
+    expect(cache.refreshDue()).toBe(1);
+    await settle();
+    advance(240_000);
+    // The refreshed value was not read: it is not refreshed again.
+    expect(cache.refreshDue()).toBe(0);
+    expect(vault.calls).toBe(2);
+  });
+
+  it("logs and counts a new version, by name and version only", async () => {
+    const { cache, vault, lines, rotations, advance } = setup();
+    await cache.get("db");
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    advance(240_000);
+    cache.refreshDue();
+    await settle();
+    expect(lines.some((l) => l.includes("secret db rotated to version v2"))).toBe(true);
+    expect(lines.join("\n")).not.toContain("canary-v");
+    expect(rotations).toEqual(["kv"]);
+    advance(1);
+    expect(await cache.get("db")).toBe("canary-v2");
+  });
+
+  it("answers the current value while a slow refresh runs past the TTL", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    let open!: () => void;
+    vault.gate = new Promise((r) => (open = r));
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    advance(240_000);
+    cache.refreshDue();
+    advance(70_000); // the TTL ended while the vault is still answering
+    expect(await cache.get("db")).toBe("canary-v1");
+    open();
+    await settle();
+    expect(await cache.get("db")).toBe("canary-v2");
+    expect(vault.calls).toBe(2);
+  });
+
+  it("on a rotation event, fetches again after a fetch that was already running instead of joining it", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    advance(300_001);
+    let open!: () => void;
+    vault.gate = new Promise((r) => (open = r));
+    const running = cache.get("db"); // started before the new version exists: answers v1
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    const refreshed = cache.refreshWhere((n) => n === "db");
+    open();
+    expect(await running).toBe("canary-v1");
+    expect(await refreshed).toBe(1);
+    expect(await cache.get("db")).toBe("canary-v2");
+    expect(vault.calls).toBe(3);
+  });
+
+  it("refreshes at once on request (a rotation event), only a secret it holds", async () => {
+    const { cache, vault } = setup();
+    await cache.get("db");
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    expect(await cache.refreshNow("db")).toBe(true);
+    expect(await cache.get("db")).toBe("canary-v2");
+    expect(await cache.refreshNow("other")).toBe(false);
+  });
+});
