@@ -30,11 +30,15 @@ export async function startOpsListener(opts: OpsListenerOptions): Promise<OpsSer
     ]);
     const prom = new PromMetrics();
     opts.hub.attach(prom);
-    const readiness = new Readiness({
-      failedInits: opts.failedInits,
-      credentials: opts.credentials,
-      ...(opts.extra && { extra: opts.extra }),
-    });
+    const readiness = new Readiness(
+      {
+        failedInits: opts.failedInits,
+        credentials: opts.credentials,
+        ...(opts.extra && { extra: opts.extra }),
+      },
+      Date.now,
+      opts.config.identityCheckMs,
+    );
     const server = await startOpsServer(
       {
         metrics: async () => ({

@@ -8,6 +8,7 @@
 import { isKeylessError } from "../errors/keylessError.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
 import { describeIdentity, identityKey } from "../identity/identitySpec.js";
+import { DEFAULT_IDENTITY_CHECK_SECONDS } from "./opsConfig.js";
 
 export interface ReadinessSources {
   /** Instances whose latest Init failed: "<category>/<instance>" -> error code. */
@@ -28,7 +29,7 @@ export class Readiness {
   constructor(
     private readonly sources: ReadinessSources,
     private readonly now: () => number = Date.now,
-    private readonly probeEveryMs = 10_000,
+    private readonly probeEveryMs = DEFAULT_IDENTITY_CHECK_SECONDS * 1000,
   ) {}
 
   async check(): Promise<ReadinessReport> {

@@ -55,6 +55,8 @@ describe("metrics, /healthz and /readyz through daprd", () => {
         ...env.identity.env(),
         KEYLESS_METRICS_PORT: String(port),
         KEYLESS_METRICS_ADDRESS: "127.0.0.1",
+        // Short, so the test sees /readyz follow the endpoint; the 5-minute default is tested with a fake clock.
+        KEYLESS_READINESS_IDENTITY_CHECK_SECONDS: "5",
       },
       extra: {
         "kv.yaml": componentYaml("kv", "secretstores.keyless", {

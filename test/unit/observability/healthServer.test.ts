@@ -53,7 +53,7 @@ describe("ops server", () => {
       }),
     );
     const got = await startOpsListener({
-      config: { enabled: true, port, address: "127.0.0.1" },
+      config: { enabled: true, port, address: "127.0.0.1", identityCheckMs: 300_000 },
       hub: new MetricsHub(),
       credentials: new CredentialPool(),
       failedInits: () => new Map(),

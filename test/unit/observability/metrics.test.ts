@@ -8,7 +8,12 @@ import { Readiness } from "../../../src/observability/readiness.js";
 
 describe("ops listener settings", () => {
   it("listens on 0.0.0.0:9464 by default, so kubelet and Prometheus reach the sidecar", () => {
-    expect(readOpsConfig({})).toEqual({ enabled: true, port: 9464, address: "0.0.0.0" });
+    expect(readOpsConfig({})).toEqual({
+      enabled: true,
+      port: 9464,
+      address: "0.0.0.0",
+      identityCheckMs: 300_000,
+    });
   });
   it("is off with port 0 and takes an address", () => {
     expect(readOpsConfig({ KEYLESS_METRICS_PORT: "0" })).toEqual({ enabled: false });
@@ -16,6 +21,7 @@ describe("ops listener settings", () => {
       enabled: true,
       port: 9100,
       address: "127.0.0.1",
+      identityCheckMs: 300_000,
     });
   });
   it("refuses a bad port or address with a clear message", () => {
@@ -96,6 +102,38 @@ describe("Readiness", () => {
       "instance state/orders is not initialised: its last Init failed with METADATA_INVALID",
     );
     expect(calls).toBe(3);
+  });
+});
+
+describe("Readiness with the production interval", () => {
+  it("mints no token for kubelet probes every 10 s: the identity is asked again only after 5 minutes", async () => {
+    let now = 0;
+    let calls = 0;
+    const pool = new CredentialPool(() => ({
+      getToken: async () => {
+        calls++;
+        return { token: "t", expiresOnTimestamp: now + 24 * 3600_000 };
+      },
+    }));
+    await pool.get({ kind: "managed", by: "system" }).getToken("https://vault.azure.net/.default");
+    const r = new Readiness({ failedInits: () => new Map(), credentials: pool }, () => now);
+    for (let i = 0; i < 30; i++, now += 10_000) expect((await r.check()).ready).toBe(true);
+    // One request for the traffic and one for the first probe in 290 s of 10-second probes...
+    expect(calls).toBe(2);
+    // ...and the next one once 300 s have passed.
+    expect(now).toBe(300_000);
+    expect((await r.check()).ready).toBe(true);
+    expect(calls).toBe(3);
+  });
+
+  it("reads the interval from KEYLESS_READINESS_IDENTITY_CHECK_SECONDS and refuses nonsense", () => {
+    expect(readOpsConfig({})).toMatchObject({ identityCheckMs: 300_000 });
+    expect(readOpsConfig({ KEYLESS_READINESS_IDENTITY_CHECK_SECONDS: "30" })).toMatchObject({
+      identityCheckMs: 30_000,
+    });
+    expect(() => readOpsConfig({ KEYLESS_READINESS_IDENTITY_CHECK_SECONDS: "0" })).toThrow(
+      /KEYLESS_READINESS_IDENTITY_CHECK_SECONDS must be a whole number of seconds/,
+    );
   });
 });
 
