@@ -1,6 +1,7 @@
 /**
  * `--cpu-prof` is refused in NODE_OPTIONS, so the benches profile keyless through this hook instead:
- * BENCH_KEYLESS_NODE_OPTIONS="--import=/abs/path/bench/cpuProfile.mjs" and KEYLESS_CPU_PROFILE_DIR.
+ * BENCH_KEYLESS_NODE_OPTIONS="--import=/abs/path/bench/cpuProfile.mjs" writes /tmp/keyless-<pid>.cpuprofile
+ * (KEYLESS_CPU_PROFILE_DIR elsewhere, where the caller passes its environment through).
  * Starts the V8 profiler at load and writes a .cpuprofile when the process is told to stop.
  */
 import { Session } from "node:inspector";
