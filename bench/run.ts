@@ -18,6 +18,8 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { fmt, summarise } from "./stats.js";
+import { keylessNodeOptions } from "./nodeFlags.js";
+import { cpuMs } from "./procCpu.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
 import { ensureTestTls } from "../dev/tls.js";
 import { DEV_ACCOUNT, DEV_KEY, startAzurite } from "../test/helpers/azurite.js";
@@ -111,7 +113,7 @@ async function loadPhase(http: string, store: string, kind: "set" | "get", secon
   };
   const t0 = performance.now();
   await Promise.all(Array.from({ length: STATE_CONCURRENCY }, (_, w) => worker(w)));
-  return { opsPerSec: ops / ((performance.now() - t0) / 1000), errors };
+  return { opsPerSec: ops / ((performance.now() - t0) / 1000), errors, ops };
 }
 
 interface BenchStore {
@@ -119,6 +121,8 @@ interface BenchStore {
   name: string;
   label: string;
   yaml: string;
+  /** The process that serves it besides daprd (a built-in store runs inside daprd). */
+  servedBy?: "keyless" | "noop";
 }
 
 interface StatePair {
@@ -154,8 +158,9 @@ async function benchStatePair(tmp: string, pair: StatePair) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(tmp, `${pair.tag}d`),
-    // BENCH_KEYLESS_NODE_OPTIONS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") profiles keyless under load.
-    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: process.env.BENCH_KEYLESS_NODE_OPTIONS ?? "" },
+    // The Dockerfile's node flags, then BENCH_KEYLESS_NODE_OPTIONS (e.g. "--import=<abs>/bench/cpuProfile.mjs",
+    // which writes /tmp/keyless-<pid>.cpuprofile on SIGTERM; --cpu-prof is refused in NODE_OPTIONS).
+    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
   });
   const noop = pair.withFloor ? startNoop(path.join(socketDir, "noopstate.sock")) : undefined;
   await noop?.ready;
@@ -182,23 +187,42 @@ async function benchStatePair(tmp: string, pair: StatePair) {
     const result = new Map<string, number>();
     for (const kind of ["set", "get"] as const) {
       const runs = new Map<string, number[]>(pair.stores.map((st) => [st.name, []]));
+      const cpu = new Map<string, { component: number[]; daprd: number[] }>(
+        pair.stores.map((st) => [st.name, { component: [], daprd: [] }]),
+      );
       let errs = 0;
       for (const st of pair.stores) await loadPhase(daprd.http, st.name, kind, 1); // warm-up
       for (let round = 0; round < ROUNDS; round++) {
         for (const st of pair.stores) {
+          const pid = st.servedBy === "keyless" ? keyless.proc.pid : noop?.proc.pid;
+          const c0 = st.servedBy ? cpuMs(pid) : 0;
+          const d0 = cpuMs(daprd.proc.pid);
           const r = await loadPhase(daprd.http, st.name, kind, STATE_SECONDS / 2);
           runs.get(st.name)!.push(r.opsPerSec);
+          const c = cpu.get(st.name)!;
+          c.component.push(st.servedBy ? ((cpuMs(pid) - c0) * 1000) / r.ops : 0);
+          c.daprd.push(((cpuMs(daprd.proc.pid) - d0) * 1000) / r.ops);
           errs += r.errors;
         }
       }
       if (errs > 0) log(`   warning: ${errs} failed requests during ${kind}`);
-      for (const st of pair.stores) result.set(`${kind}:${st.name}`, median(runs.get(st.name)!));
+      for (const st of pair.stores) {
+        result.set(`${kind}:${st.name}`, median(runs.get(st.name)!));
+        result.set(`${kind}-cpu:${st.name}`, median(cpu.get(st.name)!.component));
+        result.set(`${kind}-daprd:${st.name}`, median(cpu.get(st.name)!.daprd));
+      }
     }
     const width = Math.max(...pair.stores.map((st) => st.label.length));
     for (const st of pair.stores) {
       log(
         `   ${st.label.padEnd(width)}  set ${fmt(result.get(`set:${st.name}`)!, 0).padStart(6)} ops/s   get ${fmt(result.get(`get:${st.name}`)!, 0).padStart(6)} ops/s`,
       );
+    }
+    log("   CPU per operation (us, median of rounds): component process / daprd");
+    for (const st of pair.stores) {
+      const c = (kind: string) =>
+        `${st.servedBy ? fmt(result.get(`${kind}-cpu:${st.name}`)!, 0) : "-"} / ${fmt(result.get(`${kind}-daprd:${st.name}`)!, 0)}`;
+      log(`   ${st.label.padEnd(width)}  set ${c("set").padStart(11)}   get ${c("get").padStart(11)}`);
     }
     const labelOf = (name: string) => pair.stores.find((st) => st.name === name)!.label;
     for (const [a, b] of pair.ratios) {
@@ -228,6 +252,7 @@ async function benchState(tmp: string) {
         name: "statestore",
         label: "state.keyless  WAL, synchronous NORMAL (default)",
         yaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
+        servedBy: "keyless",
       },
       {
         name: "builtinnormal",
@@ -240,6 +265,7 @@ async function benchState(tmp: string) {
         name: "keylessfull",
         label: "state.keyless  WAL, synchronous FULL (synchronous: full)",
         yaml: stateYaml("keylessfull", "state.keyless", { backend: "sqlite", synchronous: "full" }),
+        servedBy: "keyless",
       },
       {
         name: "builtin",
@@ -250,6 +276,7 @@ async function benchState(tmp: string) {
         name: "floor",
         label: "no-op pluggable state store (floor)",
         yaml: stateYaml("floor", "state.noopstate", {}),
+        servedBy: "noop",
       },
     ],
     ratios: [
@@ -277,6 +304,7 @@ async function benchTables(tmp: string) {
         {
           name: "statestore",
           label: "state.keyless (backend: tables)",
+          servedBy: "keyless",
           yaml: stateYaml("statestore", "state.keyless", {
             backend: "tables",
             tableEndpoint: tableUrl,

@@ -11,6 +11,7 @@ import { isKeylessError } from "../../errors/keylessError.js";
 import { errorField, type Logger } from "../../observability/logger.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
 import { openDatabaseFile } from "./sqliteFile.js";
+import { GroupCommit } from "./sqliteGroupCommit.js";
 import { CLEANUP_BATCH, prepareTable, toItem, type Statements } from "./sqliteStatements.js";
 
 export interface SqliteBackendOptions {
@@ -37,6 +38,7 @@ class SqliteBackend implements Backend {
   private readonly transactAll: (ops: readonly WriteOp[], at: number) => void;
   private readonly applyAll: (ops: readonly WriteOp[], at: number) => (Error | undefined)[];
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly singles: GroupCommit;
 
   constructor(
     private readonly db: Database.Database,
@@ -52,6 +54,12 @@ class SqliteBackend implements Backend {
     this.applyAll = db.transaction((ops: readonly WriteOp[], at: number) =>
       ops.map((op) => this.applyOne(op, at)),
     );
+    const applyAlone = db.transaction((op: WriteOp, at: number) => this.applyOne(op, at));
+    this.singles = new GroupCommit({
+      applyTogether: (ops) => this.applyAll(ops, this.opts.now()),
+      applyAlone: (op) => applyAlone(op, this.opts.now()),
+      wrapFailure: (e) => this.wrapFailure("transaction", e),
+    });
     this.sweepTimer = setInterval(() => this.sweep(), opts.cleanupIntervalMs);
     this.sweepTimer.unref();
   }
@@ -72,15 +80,20 @@ class SqliteBackend implements Backend {
   }
 
   async transact(ops: readonly WriteOp[]): Promise<void> {
+    // A single Set or Delete joins the group commit; anything larger first lets queued writes land.
+    if (ops.length === 1) return this.singles.submit(ops[0]!);
+    this.singles.flush();
     this.wrap("transaction", () => this.transactAll(ops, this.opts.now()));
   }
 
   async applyEach(ops: readonly WriteOp[]): Promise<(Error | undefined)[]> {
+    this.singles.flush();
     return this.wrap("bulk write", () => this.applyAll(ops, this.opts.now()));
   }
 
   async close(): Promise<void> {
     clearInterval(this.sweepTimer);
+    if (this.db.open) this.singles.flush();
     if (this.db.open) this.db.close();
   }
 
@@ -125,9 +138,12 @@ class SqliteBackend implements Backend {
     try {
       return fn();
     } catch (e) {
-      if (isKeylessError(e)) throw e;
-      throw errors.backendFailed(this.opts.instance, "sqlite", op, e);
+      throw this.wrapFailure(op, e);
     }
+  }
+
+  private wrapFailure(op: string, e: unknown): Error {
+    return isKeylessError(e) ? e : errors.backendFailed(this.opts.instance, "sqlite", op, e);
   }
 
   private sweep(): void {
