@@ -5,7 +5,8 @@ import { pino } from "pino";
 import { openSqliteBackend } from "../../../src/state/backends/sqlite.js";
 import { GroupCommit } from "../../../src/state/backends/sqliteGroupCommit.js";
 import type { Backend, WriteOp } from "../../../src/state/backend.js";
-import { StateStore, type SetInput } from "../../../src/state/store.js";
+import { StateStore } from "../../../src/state/store.js";
+import { setInput } from "../../helpers/setInput.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
 
 const setOp = (key: string): WriteOp => ({
@@ -68,15 +69,7 @@ describe("SQLite group commit through the store", () => {
   let file: string;
   let backend: Backend;
   let store: StateStore;
-  const input = (key: string, value: string, extra: Partial<SetInput> = {}): SetInput => ({
-    key,
-    value: Buffer.from(value),
-    etag: null,
-    metadata: {},
-    concurrency: "unspecified",
-    contentType: "",
-    ...extra,
-  });
+  const input = setInput;
 
   beforeEach(() => {
     tmp = makeTmpDir("group");

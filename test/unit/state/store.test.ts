@@ -3,6 +3,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { openSqliteBackend } from "../../../src/state/backends/sqlite.js";
 import { StateStore, type SetInput } from "../../../src/state/store.js";
+import { setInput } from "../../helpers/setInput.js";
 import type { Backend } from "../../../src/state/backend.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
 
@@ -15,15 +16,7 @@ describe("StateStore on SQLite", () => {
   let store: StateStore;
 
   const set = (key: string, value: string, extra: Partial<SetInput> = {}) =>
-    store.set({
-      key,
-      value: Buffer.from(value),
-      etag: null,
-      metadata: {},
-      concurrency: "unspecified",
-      contentType: "",
-      ...extra,
-    });
+    store.set(setInput(key, value, extra));
 
   beforeEach(() => {
     tmp = makeTmpDir("store");
