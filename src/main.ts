@@ -73,7 +73,7 @@ async function serve(args: string[]): Promise<void> {
     return;
   }
   preparePrivateDataDir(cfg.dataDir, log);
-  const metrics = new MetricsHub();
+  const metrics = new MetricsHub({ disabled: !ops.enabled });
   const health = new HealthBoard();
   const credentials = new CredentialPool(undefined, undefined, metrics);
   const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {

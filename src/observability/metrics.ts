@@ -54,59 +54,86 @@ export const noMetrics: Metrics = {
   rotationEvent: noop,
 };
 
+/** Events kept while the registry loads (it loads on the first event, so these are a handful). */
+const MAX_PENDING = 10_000;
+
 /**
- * Forwards every event to the attached Metrics. Events before `attach` (the few milliseconds between
- * binding the socket and loading the registry) are kept as the latest token expiry per identity only:
- * nothing else can happen before daprd's first Init, which needs the socket.
+ * Forwards every event to the attached Metrics. The registry (prom-client, ~12 MiB) is loaded only when
+ * there is something to count: the first event asks for it through `whenNeeded`, and events that arrive
+ * before it is attached are replayed in order; an idle keyless with no instance never loads it. A hub
+ * made `disabled` (no listener) drops every event.
  */
 export class MetricsHub implements Metrics {
-  private target: Metrics = noMetrics;
-  private readonly expiries = new Map<string, number>();
+  private target: Metrics | undefined;
+  private pending: ((m: Metrics) => void)[] = [];
+  private needed?: () => void;
+  private asked = false;
+
+  constructor(opts: { disabled?: boolean } = {}) {
+    if (opts.disabled) this.target = noMetrics;
+  }
+
+  /** Registers what loads the registry; called at once if an event is already waiting. */
+  whenNeeded(load: () => void): void {
+    this.needed = load;
+    if (this.pending.length > 0) this.ask();
+  }
 
   attach(m: Metrics): void {
     this.target = m;
-    for (const [id, at] of this.expiries) m.tokenExpiry(id, at);
-    this.expiries.clear();
+    for (const replay of this.pending) replay(m);
+    this.pending = [];
+  }
+
+  private emit(event: (m: Metrics) => void): void {
+    if (this.target) return event(this.target);
+    if (this.pending.length < MAX_PENDING) this.pending.push(event);
+    this.ask();
+  }
+
+  private ask(): void {
+    if (this.asked || !this.needed) return;
+    this.asked = true;
+    this.needed();
   }
 
   secretRequest(instance: string, source: string, outcome: SecretOutcome): void {
-    this.target.secretRequest(instance, source, outcome);
+    this.emit((m) => m.secretRequest(instance, source, outcome));
   }
   cache(instance: string, result: CacheResult): void {
-    this.target.cache(instance, result);
+    this.emit((m) => m.cache(instance, result));
   }
   keyVaultCall(instance: string, outcome: string): void {
-    this.target.keyVaultCall(instance, outcome);
+    this.emit((m) => m.keyVaultCall(instance, outcome));
   }
   keyVaultThrottled(instance: string, retryAfterMs: number): void {
-    this.target.keyVaultThrottled(instance, retryAfterMs);
+    this.emit((m) => m.keyVaultThrottled(instance, retryAfterMs));
   }
   retryAfterWait(instance: string): void {
-    this.target.retryAfterWait(instance);
+    this.emit((m) => m.retryAfterWait(instance));
   }
   tokenRequest(identity: string, ok: boolean): void {
-    this.target.tokenRequest(identity, ok);
+    this.emit((m) => m.tokenRequest(identity, ok));
   }
   tokenExpiry(identity: string, expiresOnTimestamp: number): void {
-    if (this.target === noMetrics) this.expiries.set(identity, expiresOnTimestamp);
-    else this.target.tokenExpiry(identity, expiresOnTimestamp);
+    this.emit((m) => m.tokenExpiry(identity, expiresOnTimestamp));
   }
   bulkGetOmitted(instance: string, reason: string): void {
-    this.target.bulkGetOmitted(instance, reason);
+    this.emit((m) => m.bulkGetOmitted(instance, reason));
   }
   stateOperation(instance: string, backend: string, operation: string, outcome: string, seconds: number) {
-    this.target.stateOperation(instance, backend, operation, outcome, seconds);
+    this.emit((m) => m.stateOperation(instance, backend, operation, outcome, seconds));
   }
   instanceRestored(category: string): void {
-    this.target.instanceRestored(category);
+    this.emit((m) => m.instanceRestored(category));
   }
   refreshAhead(instance: string, outcome: "ok" | "error"): void {
-    this.target.refreshAhead(instance, outcome);
+    this.emit((m) => m.refreshAhead(instance, outcome));
   }
   secretRotated(instance: string): void {
-    this.target.secretRotated(instance);
+    this.emit((m) => m.secretRotated(instance));
   }
   rotationEvent(instance: string, type: string): void {
-    this.target.rotationEvent(instance, type);
+    this.emit((m) => m.rotationEvent(instance, type));
   }
 }

@@ -1,6 +1,7 @@
 /**
- * Starts the metrics and health listener once the socket is bound: prom-client and node:http are loaded
- * only here, so they never delay the socket daprd waits for. A listener that cannot bind is logged and
+ * Starts the metrics and health listener once the socket is bound: node:http is loaded only here, so it
+ * never delays the socket daprd waits for, and prom-client only when there is something to count (the first
+ * metrics event) or a first scrape. A listener that cannot bind is logged and
  * keyless goes on serving daprd (the probes then fail, which says the same to the platform).
  */
 import type { CredentialPool } from "../identity/credentialPool.js";
@@ -8,6 +9,7 @@ import type { OpsServer } from "./healthServer.js";
 import { errorField, type Logger } from "./logger.js";
 import type { MetricsHub } from "./metrics.js";
 import type { OpsConfig } from "./opsConfig.js";
+import type { PromMetrics } from "./promMetrics.js";
 import { Readiness, type ReadinessSources } from "./readiness.js";
 
 export interface OpsListenerOptions {
@@ -20,16 +22,25 @@ export interface OpsListenerOptions {
   log: Logger;
 }
 
+/** The Prometheus registry, loaded once: on the hub's first event or the first scrape, whichever comes first. */
+function lazyRegistry(hub: MetricsHub): () => Promise<PromMetrics> {
+  let loading: Promise<PromMetrics> | undefined;
+  const load = () =>
+    (loading ??= import("./promMetrics.js").then(({ PromMetrics }) => {
+      const prom = new PromMetrics();
+      hub.attach(prom);
+      return prom;
+    }));
+  hub.whenNeeded(() => void load());
+  return load;
+}
+
 export async function startOpsListener(opts: OpsListenerOptions): Promise<OpsServer | undefined> {
   if (!opts.config.enabled) return undefined;
   const { address, port } = opts.config;
   try {
-    const [{ PromMetrics }, { startOpsServer }] = await Promise.all([
-      import("./promMetrics.js"),
-      import("./healthServer.js"),
-    ]);
-    const prom = new PromMetrics();
-    opts.hub.attach(prom);
+    const { startOpsServer } = await import("./healthServer.js");
+    const registry = lazyRegistry(opts.hub);
     const readiness = new Readiness(
       {
         failedInits: opts.failedInits,
@@ -41,10 +52,10 @@ export async function startOpsListener(opts: OpsListenerOptions): Promise<OpsSer
     );
     const server = await startOpsServer(
       {
-        metrics: async () => ({
-          contentType: prom.registry.contentType,
-          body: await prom.registry.metrics(),
-        }),
+        metrics: async () => {
+          const prom = await registry();
+          return { contentType: prom.registry.contentType, body: await prom.registry.metrics() };
+        },
         serving: opts.serving,
         readiness: () => readiness.check(),
       },

@@ -60,17 +60,38 @@ describe("PromMetrics", () => {
 });
 
 describe("MetricsHub", () => {
-  it("forwards events once attached and keeps token expiries reported before", async () => {
+  it("asks for the registry on the first event only, and replays what came before it in order", async () => {
     const hub = new MetricsHub();
+    let asked = 0;
+    hub.whenNeeded(() => asked++);
+    expect(asked).toBe(0);
     hub.tokenExpiry("mi:system", Date.now() + 60_000);
     hub.cache("s", "hit");
+    expect(asked).toBe(1);
     const prom = new PromMetrics();
     hub.attach(prom);
     hub.cache("s", "miss");
+    expect(asked).toBe(1);
     const text = await prom.registry.metrics();
     expect(text).toContain('keyless_token_expiry_seconds{identity="mi:system"}');
+    expect(text).toContain('keyless_secret_cache_total{instance="s",result="hit"} 1');
     expect(text).toContain('keyless_secret_cache_total{instance="s",result="miss"} 1');
-    expect(text).not.toContain('result="hit"');
+  });
+
+  it("asks at once when events arrived before the loader was registered", () => {
+    const hub = new MetricsHub();
+    hub.instanceRestored("state");
+    let asked = 0;
+    hub.whenNeeded(() => asked++);
+    expect(asked).toBe(1);
+  });
+
+  it("drops every event and never asks when disabled (KEYLESS_METRICS_PORT=0)", () => {
+    const hub = new MetricsHub({ disabled: true });
+    let asked = 0;
+    hub.whenNeeded(() => asked++);
+    hub.cache("s", "hit");
+    expect(asked).toBe(0);
   });
 });
 
