@@ -22,8 +22,22 @@ export interface FreshTokenSource {
   getFreshToken(scope: string, claims?: string): Promise<AccessToken | null>;
 }
 
-export function canMintFresh(c: TokenCredential): c is TokenCredential & FreshTokenSource {
+function canMintFresh(c: TokenCredential): c is TokenCredential & FreshTokenSource {
   return "getFreshToken" in c && typeof c.getFreshToken === "function";
+}
+
+/**
+ * A token past every cache of `c`: its fresh-token path where it has one, else an ordinary request, which
+ * is fresh because callers pass a new credential instance whose own caches are empty.
+ */
+export function freshTokenFrom(
+  c: TokenCredential,
+  scope: string,
+  claims?: string,
+): Promise<AccessToken | null> {
+  return canMintFresh(c)
+    ? c.getFreshToken(scope, claims)
+    : c.getToken(scope, claims ? { claims } : undefined);
 }
 
 interface Entry {
@@ -80,11 +94,7 @@ export class CachedCredential implements TokenCredential {
     return this.flights.run(`renew\u0000${scope}`, () => {
       this.stats.renewals++;
       const source = this.fresh();
-      return this.load(scope, () =>
-        canMintFresh(source)
-          ? source.getFreshToken(scope, claims)
-          : source.getToken(scope, claims ? { claims } : undefined),
-      );
+      return this.load(scope, () => freshTokenFrom(source, scope, claims));
     });
   }
 
@@ -97,9 +107,7 @@ export class CachedCredential implements TokenCredential {
     for (const scope of this.scopes) {
       await this.flights.run(`probe\u0000${scope}`, () => {
         const source = this.fresh();
-        return this.load(scope, () =>
-          canMintFresh(source) ? source.getFreshToken(scope) : source.getToken(scope),
-        );
+        return this.load(scope, () => freshTokenFrom(source, scope));
       });
     }
   }

@@ -5,7 +5,7 @@
  * credential it wraps, so a renewal after a 401 still reaches past MSAL's caches.
  */
 import type { AccessToken, GetTokenOptions, TokenCredential } from "@azure/identity";
-import { canMintFresh, type FreshTokenSource } from "./cachedCredential.js";
+import { freshTokenFrom, type FreshTokenSource } from "./cachedCredential.js";
 import type { IdentitySpec } from "./identitySpec.js";
 
 export function lazyCredentialFor(spec: IdentitySpec): TokenCredential & FreshTokenSource {
@@ -17,12 +17,7 @@ export function lazyCredentialFor(spec: IdentitySpec): TokenCredential & FreshTo
       return (await load()).getToken(scopes, options);
     },
     async getFreshToken(scope: string, claims?: string): Promise<AccessToken | null> {
-      const c = await load();
-      // A credential without a fresh-token path is a new instance here (see CredentialPool), so its
-      // own caches are empty and an ordinary request mints a new token.
-      return canMintFresh(c)
-        ? c.getFreshToken(scope, claims)
-        : c.getToken(scope, claims ? { claims } : undefined);
+      return freshTokenFrom(await load(), scope, claims);
     },
   };
 }
