@@ -17,6 +17,7 @@ import { startKeyless } from "../test/helpers/keyless.js";
 import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
+import { freePort } from "../test/helpers/ports.js";
 import { fmt, summarise } from "./stats.js";
 import { keylessNodeOptions } from "./nodeFlags.js";
 import { cpuMs } from "./procCpu.js";
@@ -137,6 +138,10 @@ interface StatePair {
 }
 
 const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 3);
+/** BENCH_STATE_KINDS ("set", "get" or both, comma-separated) runs a subset of operations. */
+const STATE_KINDS = (process.env.BENCH_STATE_KINDS ?? "set,get")
+  .split(",")
+  .filter((k): k is "set" | "get" => k === "set" || k === "get");
 
 function startNoop(socket: string) {
   const proc = spawn(
@@ -144,13 +149,25 @@ function startNoop(socket: string) {
     ["--import", "tsx", path.join(import.meta.dirname, "noopServer.ts"), socket],
     {
       stdio: ["ignore", "pipe", "inherit"],
+      env: { ...process.env, NODE_OPTIONS: process.env.BENCH_NOOP_NODE_OPTIONS ?? "" },
     },
   );
   const ready = new Promise<void>((resolve) => proc.stdout!.once("data", () => resolve()));
   return { proc, ready };
 }
 
-async function benchStatePair(tmp: string, pair: StatePair) {
+/** BENCH_STATE_STORES (comma-separated component names, e.g. "statestore,floor") runs a subset of stores. */
+function onlySelected(pair: StatePair): StatePair {
+  const only = process.env.BENCH_STATE_STORES?.split(",").map((s) => s.trim());
+  if (!only) return pair;
+  const stores = pair.stores.filter((st) => only.includes(st.name));
+  const ratios = pair.ratios.filter(([a, b]) => only.includes(a) && only.includes(b));
+  return { ...pair, stores, ratios, withFloor: pair.withFloor && only.includes("floor") };
+}
+
+async function benchStatePair(tmp: string, selected: StatePair) {
+  const pair = onlySelected(selected);
+  if (pair.stores.length === 0) return;
   log(
     `\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients; ${ROUNDS} rounds of ${STATE_SECONDS / 2}s per store and operation, alternating, median kept`,
   );
@@ -160,7 +177,12 @@ async function benchStatePair(tmp: string, pair: StatePair) {
     dataDir: path.join(tmp, `${pair.tag}d`),
     // The Dockerfile's node flags, then BENCH_KEYLESS_NODE_OPTIONS (e.g. "--import=<abs>/bench/cpuProfile.mjs",
     // which writes /tmp/keyless-<pid>.cpuprofile on SIGTERM; --cpu-prof is refused in NODE_OPTIONS).
-    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
+    // As shipped: the metrics listener is on (its default), so every state call is counted and timed.
+    env: {
+      KEYLESS_LOG_LEVEL: "warn",
+      NODE_OPTIONS: keylessNodeOptions(),
+      KEYLESS_METRICS_PORT: String(await freePort()),
+    },
   });
   const noop = pair.withFloor ? startNoop(path.join(socketDir, "noopstate.sock")) : undefined;
   await noop?.ready;
@@ -185,7 +207,7 @@ async function benchStatePair(tmp: string, pair: StatePair) {
       return true;
     });
     const result = new Map<string, number>();
-    for (const kind of ["set", "get"] as const) {
+    for (const kind of STATE_KINDS) {
       const runs = new Map<string, number[]>(pair.stores.map((st) => [st.name, []]));
       const cpu = new Map<string, { component: number[]; daprd: number[] }>(
         pair.stores.map((st) => [st.name, { component: [], daprd: [] }]),
@@ -213,21 +235,22 @@ async function benchStatePair(tmp: string, pair: StatePair) {
       }
     }
     const width = Math.max(...pair.stores.map((st) => st.label.length));
+    const perKind = (show: (kind: string) => string) =>
+      STATE_KINDS.map((kind) => `${kind} ${show(kind)}`).join("   ");
     for (const st of pair.stores) {
-      log(
-        `   ${st.label.padEnd(width)}  set ${fmt(result.get(`set:${st.name}`)!, 0).padStart(6)} ops/s   get ${fmt(result.get(`get:${st.name}`)!, 0).padStart(6)} ops/s`,
-      );
+      const opsOf = (kind: string) => `${fmt(result.get(`${kind}:${st.name}`)!, 0).padStart(6)} ops/s`;
+      log(`   ${st.label.padEnd(width)}  ${perKind(opsOf)}`);
     }
     log("   CPU per operation (us, median of rounds): component process / daprd");
     for (const st of pair.stores) {
       const c = (kind: string) =>
-        `${st.servedBy ? fmt(result.get(`${kind}-cpu:${st.name}`)!, 0) : "-"} / ${fmt(result.get(`${kind}-daprd:${st.name}`)!, 0)}`;
-      log(`   ${st.label.padEnd(width)}  set ${c("set").padStart(11)}   get ${c("get").padStart(11)}`);
+        `${st.servedBy ? fmt(result.get(`${kind}-cpu:${st.name}`)!, 0) : "-"} / ${fmt(result.get(`${kind}-daprd:${st.name}`)!, 0)}`.padStart(11);
+      log(`   ${st.label.padEnd(width)}  ${perKind(c)}`);
     }
     const labelOf = (name: string) => pair.stores.find((st) => st.name === name)!.label;
     for (const [a, b] of pair.ratios) {
-      const r = (kind: string) => fmt(result.get(`${kind}:${a}`)! / result.get(`${kind}:${b}`)!, 2);
-      log(`   ratio ${labelOf(a)} / ${labelOf(b)}: set ${r("set")}x   get ${r("get")}x`);
+      const r = (kind: string) => `${fmt(result.get(`${kind}:${a}`)! / result.get(`${kind}:${b}`)!, 2)}x`;
+      log(`   ratio ${labelOf(a)} / ${labelOf(b)}: ${perKind(r)}`);
     }
   } finally {
     await daprd.stop();

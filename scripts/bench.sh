@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 KEYLESS_DAPRD="$(bash scripts/install-daprd.sh)"
 export KEYLESS_DAPRD
-npm run --silent build
+[[ -n "${BENCH_NO_BUILD:-}" ]] || npm run --silent build
 # `npm run bench` runs bench/run.ts; `npm run bench:load` passes bench/load.ts.
 script="${1:-bench/run.ts}"
 [[ $# -gt 0 ]] && shift

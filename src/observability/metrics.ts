@@ -54,6 +54,14 @@ export const noMetrics: Metrics = {
   rotationEvent: noop,
 };
 
+/** One Metrics call as data: its method name and arguments. */
+type MetricsEvent = { [K in keyof Metrics]: { name: K; args: Parameters<Metrics[K]> } }[keyof Metrics];
+
+function deliver(m: Metrics, event: MetricsEvent): void {
+  // The name and the arguments come from the same typed call site; TypeScript cannot pair them here.
+  (m[event.name] as (...args: MetricsEvent["args"]) => void).apply(m, event.args);
+}
+
 /** Events kept while the registry loads (it loads on the first event, so these are a handful). */
 const MAX_PENDING = 10_000;
 
@@ -65,7 +73,7 @@ const MAX_PENDING = 10_000;
  */
 export class MetricsHub implements Metrics {
   private target: Metrics | undefined;
-  private pending: ((m: Metrics) => void)[] = [];
+  private pending: MetricsEvent[] = [];
   private needed?: () => void;
   private asked = false;
 
@@ -81,12 +89,15 @@ export class MetricsHub implements Metrics {
 
   attach(m: Metrics): void {
     this.target = m;
-    for (const replay of this.pending) replay(m);
+    for (const event of this.pending) deliver(m, event);
     this.pending = [];
   }
 
-  private emit(event: (m: Metrics) => void): void {
-    if (this.target) return event(this.target);
+  /**
+   * Queues an event that arrived before the registry was attached. Events are data, not closures: a
+   * closure in each method would cost an allocation per call even after attaching (state calls pass here).
+   */
+  private later(event: MetricsEvent): void {
     if (this.pending.length < MAX_PENDING) this.pending.push(event);
     this.ask();
   }
@@ -98,42 +109,55 @@ export class MetricsHub implements Metrics {
   }
 
   secretRequest(instance: string, source: string, outcome: SecretOutcome): void {
-    this.emit((m) => m.secretRequest(instance, source, outcome));
+    if (this.target) this.target.secretRequest(instance, source, outcome);
+    else this.later({ name: "secretRequest", args: [instance, source, outcome] });
   }
   cache(instance: string, result: CacheResult): void {
-    this.emit((m) => m.cache(instance, result));
+    if (this.target) this.target.cache(instance, result);
+    else this.later({ name: "cache", args: [instance, result] });
   }
   keyVaultCall(instance: string, outcome: string): void {
-    this.emit((m) => m.keyVaultCall(instance, outcome));
+    if (this.target) this.target.keyVaultCall(instance, outcome);
+    else this.later({ name: "keyVaultCall", args: [instance, outcome] });
   }
   keyVaultThrottled(instance: string, retryAfterMs: number): void {
-    this.emit((m) => m.keyVaultThrottled(instance, retryAfterMs));
+    if (this.target) this.target.keyVaultThrottled(instance, retryAfterMs);
+    else this.later({ name: "keyVaultThrottled", args: [instance, retryAfterMs] });
   }
   retryAfterWait(instance: string): void {
-    this.emit((m) => m.retryAfterWait(instance));
+    if (this.target) this.target.retryAfterWait(instance);
+    else this.later({ name: "retryAfterWait", args: [instance] });
   }
   tokenRequest(identity: string, ok: boolean): void {
-    this.emit((m) => m.tokenRequest(identity, ok));
+    if (this.target) this.target.tokenRequest(identity, ok);
+    else this.later({ name: "tokenRequest", args: [identity, ok] });
   }
   tokenExpiry(identity: string, expiresOnTimestamp: number): void {
-    this.emit((m) => m.tokenExpiry(identity, expiresOnTimestamp));
+    if (this.target) this.target.tokenExpiry(identity, expiresOnTimestamp);
+    else this.later({ name: "tokenExpiry", args: [identity, expiresOnTimestamp] });
   }
   bulkGetOmitted(instance: string, reason: string): void {
-    this.emit((m) => m.bulkGetOmitted(instance, reason));
+    if (this.target) this.target.bulkGetOmitted(instance, reason);
+    else this.later({ name: "bulkGetOmitted", args: [instance, reason] });
   }
   stateOperation(instance: string, backend: string, operation: string, outcome: string, seconds: number) {
-    this.emit((m) => m.stateOperation(instance, backend, operation, outcome, seconds));
+    if (this.target) this.target.stateOperation(instance, backend, operation, outcome, seconds);
+    else this.later({ name: "stateOperation", args: [instance, backend, operation, outcome, seconds] });
   }
   instanceRestored(category: string): void {
-    this.emit((m) => m.instanceRestored(category));
+    if (this.target) this.target.instanceRestored(category);
+    else this.later({ name: "instanceRestored", args: [category] });
   }
   refreshAhead(instance: string, outcome: "ok" | "error"): void {
-    this.emit((m) => m.refreshAhead(instance, outcome));
+    if (this.target) this.target.refreshAhead(instance, outcome);
+    else this.later({ name: "refreshAhead", args: [instance, outcome] });
   }
   secretRotated(instance: string): void {
-    this.emit((m) => m.secretRotated(instance));
+    if (this.target) this.target.secretRotated(instance);
+    else this.later({ name: "secretRotated", args: [instance] });
   }
   rotationEvent(instance: string, type: string): void {
-    this.emit((m) => m.rotationEvent(instance, type));
+    if (this.target) this.target.rotationEvent(instance, type);
+    else this.later({ name: "rotationEvent", args: [instance, type] });
   }
 }

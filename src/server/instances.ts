@@ -32,7 +32,17 @@ class Entry<T> {
     if (this.inFlight === 0) this.close();
   }
 
-  release(): void {
+  /** Runs one call on this instance; a retired instance closes once its last call has finished. */
+  async run<R>(fn: (impl: T) => Promise<R> | R): Promise<R> {
+    this.inFlight++;
+    try {
+      return await fn(this.impl);
+    } finally {
+      this.release();
+    }
+  }
+
+  private release(): void {
     this.inFlight--;
     if (this.retired && this.inFlight === 0) this.close();
   }
@@ -206,16 +216,12 @@ export class InstanceRegistry {
   }
 
   /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */
-  async use<T, R>(kind: ComponentKind<T>, instance: string, fn: (impl: T) => Promise<R> | R): Promise<R> {
+  use<T, R>(kind: ComponentKind<T>, instance: string, fn: (impl: T) => Promise<R> | R): Promise<R> {
     const key = `${kind.category}/${instance}`;
-    const entry =
-      this.entries.get(key) ?? (await this.restore(kind as ComponentKind<unknown>, instance, key));
-    entry.inFlight++;
-    try {
-      return await fn(entry.impl as T);
-    } finally {
-      entry.release();
-    }
+    // Every state and secret call passes here: the common case adds no frame of its own.
+    const entry = this.entries.get(key) as Entry<T> | undefined;
+    if (entry) return entry.run(fn);
+    return this.restore(kind as ComponentKind<unknown>, instance, key).then((e) => (e as Entry<T>).run(fn));
   }
 
   async closeAll(): Promise<void> {

@@ -9,7 +9,7 @@ import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretRespo
 import type { InstanceRegistry } from "./instances.js";
 import { lazyKind } from "../components/lazyKind.js";
 import type { SecretStore } from "../secrets/store.js";
-import { unary, type RpcDeps } from "./unary.js";
+import { unary, type CallPeer, type RpcDeps } from "./unary.js";
 
 const PKG = "dapr.proto.components.v1";
 export const SECRET_SERVICES = [`${PKG}.SecretStore`];
@@ -25,14 +25,14 @@ export function registerSecretStore(
   registry: InstanceRegistry,
   deps: RpcDeps,
 ) {
-  const rpc = <Req, Res>(name: string, body: (req: Req, instance: string, peer: string) => Promise<Res>) =>
+  const rpc = <Req, Res>(name: string, body: (req: Req, instance: string, call: CallPeer) => Promise<Res>) =>
     unary<Req, Res>(deps, { service: "SecretStore", rpc: name, kit: false }, body);
   const withStore = <R>(instance: string, fn: (s: SecretStore) => Promise<R>) =>
     registry.use(secretStoreKind, instance, fn);
 
   const handlers: SecretStoreHandlers = {
-    Init: rpc("Init", async (req, instance, peer) => {
-      await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {}, peer);
+    Init: rpc("Init", async (req, instance, call) => {
+      await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {}, call.getPeer());
       return {};
     }),
     Features: rpc("Features", async (_req, instance) =>

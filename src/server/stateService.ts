@@ -22,8 +22,9 @@ import type {
   StateStore,
   TransactOp,
 } from "../state/store.js";
-import { unary, type RpcDeps } from "./unary.js";
+import { unary, type CallPeer, type RpcDeps } from "./unary.js";
 import { isKeylessError } from "../errors/keylessError.js";
+import type { Metrics } from "../observability/metrics.js";
 
 const PKG = "dapr.proto.components.v1";
 export const STATE_SERVICES = [
@@ -91,27 +92,27 @@ export function registerStateStore(
   const rpc = <Req, Res>(
     name: string,
     kit: boolean,
-    body: (req: Req, instance: string, peer: string) => Promise<Res>,
+    body: (req: Req, instance: string, call: CallPeer) => Promise<Res>,
   ) => unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
   const withStore = <R>(instance: string, fn: (s: StateStore) => Promise<R>) =>
     registry.use(stateKind, instance, fn);
   /** A state operation, counted and timed per instance, backend and operation. */
   const op = <R>(operation: string, instance: string, fn: (s: StateStore) => Promise<R>) =>
-    withStore(instance, (s) => timed(deps, instance, s.backendKind, operation, () => fn(s)));
+    registry.use(stateKind, instance, (s) => timed(deps.metrics, instance, s, operation, fn));
 
   const handlers: StateStoreHandlers = {
-    Init: rpc("Init", false, async (req, instance, peer) => {
-      await registry.init(stateKind, instance, req.metadata?.properties ?? {}, peer);
+    Init: rpc("Init", false, async (req, instance, call) => {
+      await registry.init(stateKind, instance, req.metadata?.properties ?? {}, call.getPeer());
       return {};
     }),
-    Features: rpc("Features", false, async (_req, instance) =>
+    Features: rpc("Features", false, (_req, instance) =>
       withStore(instance, async () => ({ features: [...stateKind.features] })),
     ),
     Ping: rpc("Ping", false, async () => ({})),
-    Get: rpc("Get", true, async (req, instance) =>
+    Get: rpc("Get", true, (req, instance) =>
       op("get", instance, async (s) => fromGetResult(await s.get(req.key))),
     ),
-    BulkGet: rpc("BulkGet", true, async (req, instance) =>
+    BulkGet: rpc("BulkGet", true, (req, instance) =>
       op("bulkGet", instance, async (s) => {
         const keys = req.items.map((i) => i.key);
         const results = await s.bulkGet(keys);
@@ -119,17 +120,15 @@ export function registerStateStore(
         return { items: results.map((r, i) => ({ key: keys[i]!, ...fromGetResult(r) })) };
       }),
     ),
-    Set: rpc("Set", true, async (req, instance) =>
-      op("set", instance, async (s) => (await s.set(toSetInput(req)), {})),
+    Set: rpc("Set", true, (req, instance) => op("set", instance, (s) => s.set(toSetInput(req)).then(empty))),
+    Delete: rpc("Delete", true, (req, instance) =>
+      op("delete", instance, (s) => s.delete(toDeleteInput(req)).then(empty)),
     ),
-    Delete: rpc("Delete", true, async (req, instance) =>
-      op("delete", instance, async (s) => (await s.delete(toDeleteInput(req)), {})),
+    BulkSet: rpc("BulkSet", true, (req, instance) =>
+      op("bulkSet", instance, (s) => s.bulkSet(req.items.map(toSetInput)).then(empty)),
     ),
-    BulkSet: rpc("BulkSet", true, async (req, instance) =>
-      op("bulkSet", instance, async (s) => (await s.bulkSet(req.items.map(toSetInput)), {})),
-    ),
-    BulkDelete: rpc("BulkDelete", true, async (req, instance) =>
-      op("bulkDelete", instance, async (s) => (await s.bulkDelete(req.items.map(toDeleteInput)), {})),
+    BulkDelete: rpc("BulkDelete", true, (req, instance) =>
+      op("bulkDelete", instance, (s) => s.bulkDelete(req.items.map(toDeleteInput)).then(empty)),
     ),
   };
   server.addService(svc("StateStore"), handlers);
@@ -138,7 +137,7 @@ export function registerStateStore(
     Transact: unary(
       deps,
       { service: "TransactionalStateStore", rpc: "Transact", kit: false },
-      async (req, instance) =>
+      (req, instance) =>
         op("transact", instance, async (s) => {
           const ops: TransactOp[] = req.operations.map((op) =>
             op.request === "set"
@@ -160,33 +159,29 @@ export function registerStateStore(
     MultiMaxSize: unary(
       deps,
       { service: "TransactionalStoreMultiMaxSize", rpc: "MultiMaxSize", kit: false },
-      async (_req, instance) => withStore(instance, async (s) => ({ maxSize: s.maxTransactionOps })),
+      (_req, instance) => withStore(instance, async (s) => ({ maxSize: s.maxTransactionOps })),
     ),
   };
   server.addService(svc("TransactionalStoreMultiMaxSize"), multi);
 }
 
+const empty = () => ({});
+
 async function timed<R>(
-  deps: RpcDeps,
+  metrics: Metrics | undefined,
   instance: string,
-  backend: string,
+  store: StateStore,
   operation: string,
-  fn: () => Promise<R>,
+  fn: (s: StateStore) => Promise<R>,
 ): Promise<R> {
-  const start = process.hrtime.bigint();
+  const start = performance.now();
   let outcome = "ok";
   try {
-    return await fn();
+    return await fn(store);
   } catch (e) {
     outcome = isKeylessError(e) ? e.code : "error";
     throw e;
   } finally {
-    deps.metrics?.stateOperation(
-      instance,
-      backend,
-      operation,
-      outcome,
-      Number(process.hrtime.bigint() - start) / 1e9,
-    );
+    metrics?.stateOperation(instance, store.backendKind, operation, outcome, (performance.now() - start) / 1000);
   }
 }

@@ -24,13 +24,21 @@ export interface RpcSpec {
   kit: boolean;
 }
 
+/** The calling connection, for the few RPCs (Init) that ask which daprd sent them (see listener.ts). */
+export interface CallPeer {
+  getPeer(): string;
+}
+
 /**
  * The instance name from daprd's header; several identical values count as one. HTTP/2 peers may fold
  * repeated headers into one comma-separated value, and Dapr component names never contain commas.
  */
 export function instanceFrom(metadata: Metadata, service: string): string {
-  const values = metadata
-    .get(INSTANCE_HEADER)
+  const raw = metadata.get(INSTANCE_HEADER);
+  // daprd sends one plain value on every call: answer it without building the general case's lists.
+  const only = raw.length === 1 ? raw[0] : undefined;
+  if (typeof only === "string" && only !== "" && !only.includes(",") && only.trim() === only) return only;
+  const values = raw
     .flatMap((v) => (typeof v === "string" ? v : v.toString("utf8")).split(","))
     .map((v) => v.trim());
   const distinct = [...new Set(values)];
@@ -39,29 +47,38 @@ export function instanceFrom(metadata: Metadata, service: string): string {
   return distinct[0]!;
 }
 
+/**
+ * A grpc-js unary handler around `body`. The body runs in the handler's own turn and nothing on the way
+ * allocates per call beyond what the answer needs: this wrapper is on every state operation's path.
+ */
 export function unary<Req, Res>(
   deps: RpcDeps,
   spec: RpcSpec,
-  /** `peer` names the client connection (see listener.ts). */
-  body: (req: Req, instance: string, peer: string) => Promise<Res>,
+  body: (req: Req, instance: string, call: CallPeer) => Promise<Res>,
 ): handleUnaryCall<Req, Res> {
   const op = `${spec.service}/${spec.rpc}`;
+  const fail = (e: unknown, instance: string, callback: sendUnaryData<Res>) => {
+    if (isKeylessError(e)) {
+      deps.log.warn({ op, instance, err: errorField(e) }, "request failed");
+      callback(deps.encoder.toServiceError(e, spec.kit));
+      return;
+    }
+    deps.log.error({ op, instance, err: errorField(e) }, "unexpected error");
+    callback(deps.encoder.toServiceError(errors.internal(op), false));
+  };
   return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => {
     let instance = "";
-    const fail = (e: unknown) => {
-      if (isKeylessError(e)) {
-        deps.log.warn({ op, instance, err: errorField(e) }, "request failed");
-        callback(deps.encoder.toServiceError(e, spec.kit));
-        return;
-      }
-      deps.log.error({ op, instance, err: errorField(e) }, "unexpected error");
-      callback(deps.encoder.toServiceError(errors.internal(op), false));
-    };
+    let answer: Promise<Res>;
     try {
       instance = instanceFrom(call.metadata, spec.service);
-      body(call.request, instance, call.getPeer()).then((res) => callback(null, res), fail);
+      answer = body(call.request, instance, call);
     } catch (e) {
-      fail(e);
+      fail(e, instance, callback);
+      return;
     }
+    answer.then(
+      (res) => callback(null, res),
+      (e: unknown) => fail(e, instance, callback),
+    );
   };
 }

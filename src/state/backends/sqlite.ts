@@ -4,7 +4,7 @@
  * `kill -9` of keyless. Statements in sqliteStatements.ts. Expired rows are invisible at once and removed
  * by a background sweep.
  */
-import { randomUUID } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import { errors } from "../../errors/catalog.js";
 import { isKeylessError } from "../../errors/keylessError.js";
@@ -12,7 +12,7 @@ import { errorField, type Logger } from "../../observability/logger.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
 import { openDatabaseFile } from "./sqliteFile.js";
 import { GroupCommit } from "./sqliteGroupCommit.js";
-import { CLEANUP_BATCH, prepareTable, toItem, type Statements } from "./sqliteStatements.js";
+import { CLEANUP_BATCH, prepareTable, toItem, type RowWrite, type Statements } from "./sqliteStatements.js";
 
 export interface SqliteBackendOptions {
   instance: string;
@@ -25,8 +25,13 @@ export interface SqliteBackendOptions {
   log: Logger;
 }
 
+// An ETag is 32 hex digits: a random prefix per process, then a counter. Unique across restarts and
+// instances without drawing randomness per write; ETags guard concurrency and are not secrets.
+const ETAG_PREFIX = randomBytes(8).toString("hex");
+let etagCounter = 0;
+
 export function newEtag(): string {
-  return randomUUID().replaceAll("-", "");
+  return ETAG_PREFIX + (++etagCounter).toString(16).padStart(16, "0");
 }
 
 class SqliteBackend implements Backend {
@@ -69,13 +74,13 @@ class SqliteBackend implements Backend {
   }
 
   async get(key: string): Promise<StoredItem | undefined> {
-    return this.wrap("get", () => toItem(this.stmt.get.get({ key, now: this.opts.now() })));
+    return this.wrap("get", () => toItem(this.stmt.get(key, this.opts.now())));
   }
 
   async bulkGet(keys: readonly string[]): Promise<(StoredItem | undefined)[]> {
     return this.wrap("bulk get", () => {
       const at = this.opts.now();
-      return keys.map((key) => toItem(this.stmt.get.get({ key, now: at })));
+      return keys.map((key) => toItem(this.stmt.get(key, at)));
     });
   }
 
@@ -102,34 +107,31 @@ class SqliteBackend implements Backend {
     const { stmt } = this;
     if (op.kind === "delete") {
       if (op.etag === undefined) {
-        stmt.delete.run({ key: op.key });
+        stmt.delete(op.key);
         return undefined;
       }
-      const r = stmt.deleteIfEtag.run({ key: op.key, expected: op.etag, now: at });
-      return r.changes === 1 ? undefined : this.mismatch(op.key, at);
+      return stmt.deleteIfEtag(op.key, op.etag, at) === 1 ? undefined : this.mismatch(op.key, at);
     }
-    const params = {
+    const row: RowWrite = {
       key: op.key,
       value: op.value,
       etag: newEtag(),
-      ct: op.contentType === "" ? null : op.contentType,
-      exp: op.expiresAt ?? null,
+      contentType: op.contentType === "" ? null : op.contentType,
+      expiresAt: op.expiresAt ?? null,
       now: at,
     };
     if (op.etag !== undefined) {
-      const r = stmt.updateIfEtag.run({ ...params, expected: op.etag });
-      return r.changes === 1 ? undefined : this.mismatch(op.key, at);
+      return stmt.updateIfEtag(row, op.etag) === 1 ? undefined : this.mismatch(op.key, at);
     }
     if (op.firstWrite) {
-      const r = stmt.insertOnly.run(params);
-      return r.changes === 1 ? undefined : errors.firstWriteConflict(op.key);
+      return stmt.insertOnly(row) === 1 ? undefined : errors.firstWriteConflict(op.key);
     }
-    stmt.upsert.run(params);
+    stmt.upsert(row);
     return undefined;
   }
 
   private mismatch(key: string, at: number): Error {
-    return this.stmt.get.get({ key, now: at }) === undefined
+    return this.stmt.get(key, at) === undefined
       ? errors.etagMissingRow(key)
       : errors.etagMismatch(key);
   }
@@ -150,7 +152,7 @@ class SqliteBackend implements Backend {
     try {
       let removed = 0;
       for (let i = 0; i < 100; i++) {
-        const n = this.stmt.sweep.run({ now: this.opts.now() }).changes;
+        const n = this.stmt.sweep(this.opts.now());
         removed += n;
         if (n < CLEANUP_BATCH) break;
       }

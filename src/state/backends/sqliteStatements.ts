@@ -15,6 +15,18 @@ export interface Row {
   expires_at: number | null;
 }
 
+/** One row to write; `contentType` and `expiresAt` are null when absent. */
+export interface RowWrite {
+  key: string;
+  value: Buffer;
+  etag: string;
+  contentType: string | null;
+  expiresAt: number | null;
+  now: number;
+}
+
+type RowParams = [string, Buffer, string, string | null, number | null, number];
+
 export function toItem(r: Row | undefined): StoredItem | undefined {
   return r === undefined
     ? undefined
@@ -43,34 +55,46 @@ export function prepareTable(db: Database.Database, table: string) {
   db.prepare(`INSERT OR IGNORE INTO keyless_meta(name, value) VALUES ('schema_version', ?)`).run(
     String(SCHEMA_VERSION),
   );
-  const live = `(expires_at IS NULL OR expires_at > @now)`;
+  // Positional parameters: binding them skips a property lookup per named parameter on every call.
+  const live = `(expires_at IS NULL OR expires_at > ?)`;
+  const insert = `INSERT INTO ${t}(key, value, etag, content_type, expires_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
+         content_type = excluded.content_type, expires_at = excluded.expires_at, updated_at = excluded.updated_at`;
+  const get = db.prepare<[string, number], Row>(
+    `SELECT value, etag, content_type, expires_at FROM ${t} WHERE key = ? AND ${live}`,
+  );
+  const upsert = db.prepare<RowParams>(insert);
+  // Insert-only, but an expired row counts as absent.
+  const insertOnly = db.prepare<[...RowParams, number]>(
+    `${insert} WHERE ${t}.expires_at IS NOT NULL AND ${t}.expires_at <= ?`,
+  );
+  const updateIfEtag = db.prepare<[Buffer, string, string | null, number | null, number, string, string, number]>(
+    `UPDATE ${t} SET value = ?, etag = ?, content_type = ?, expires_at = ?, updated_at = ?
+       WHERE key = ? AND etag = ? AND ${live}`,
+  );
+  const remove = db.prepare<[string]>(`DELETE FROM ${t} WHERE key = ?`);
+  const removeIfEtag = db.prepare<[string, string, number]>(
+    `DELETE FROM ${t} WHERE key = ? AND etag = ? AND ${live}`,
+  );
+  const sweep = db.prepare<[number]>(
+    `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= ? LIMIT ${CLEANUP_BATCH})`,
+  );
+  const params = (w: RowWrite): RowParams => [w.key, w.value, w.etag, w.contentType, w.expiresAt, w.now];
   return {
-    get: db.prepare<{ key: string; now: number }, Row>(
-      `SELECT value, etag, content_type, expires_at FROM ${t} WHERE key = @key AND ${live}`,
-    ),
-    upsert: db.prepare(
-      `INSERT INTO ${t}(key, value, etag, content_type, expires_at, updated_at)
-       VALUES (@key, @value, @etag, @ct, @exp, @now)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
-         content_type = excluded.content_type, expires_at = excluded.expires_at, updated_at = excluded.updated_at`,
-    ),
-    // Insert-only, but an expired row counts as absent.
-    insertOnly: db.prepare(
-      `INSERT INTO ${t}(key, value, etag, content_type, expires_at, updated_at)
-       VALUES (@key, @value, @etag, @ct, @exp, @now)
-       ON CONFLICT(key) DO UPDATE SET value = excluded.value, etag = excluded.etag,
-         content_type = excluded.content_type, expires_at = excluded.expires_at, updated_at = excluded.updated_at
-       WHERE ${t}.expires_at IS NOT NULL AND ${t}.expires_at <= @now`,
-    ),
-    updateIfEtag: db.prepare(
-      `UPDATE ${t} SET value = @value, etag = @etag, content_type = @ct, expires_at = @exp, updated_at = @now
-       WHERE key = @key AND etag = @expected AND ${live}`,
-    ),
-    delete: db.prepare(`DELETE FROM ${t} WHERE key = @key`),
-    deleteIfEtag: db.prepare(`DELETE FROM ${t} WHERE key = @key AND etag = @expected AND ${live}`),
-    sweep: db.prepare(
-      `DELETE FROM ${t} WHERE key IN (SELECT key FROM ${t} WHERE expires_at IS NOT NULL AND expires_at <= @now LIMIT ${CLEANUP_BATCH})`,
-    ),
+    /** The live row for `key` at `now`. */
+    get: (key: string, now: number): Row | undefined => get.get(key, now),
+    upsert: (w: RowWrite): void => void upsert.run(...params(w)),
+    /** Rows written: 0 when a live row already holds the key. */
+    insertOnly: (w: RowWrite): number => insertOnly.run(...params(w), w.now).changes,
+    /** Rows written: 0 when no live row holds the key with the etag `expected`. */
+    updateIfEtag: (w: RowWrite, expected: string): number =>
+      updateIfEtag.run(w.value, w.etag, w.contentType, w.expiresAt, w.now, w.key, expected, w.now).changes,
+    delete: (key: string): void => void remove.run(key),
+    /** Rows deleted: 0 when no live row holds the key with the etag `expected`. */
+    deleteIfEtag: (key: string, expected: string, now: number): number =>
+      removeIfEtag.run(key, expected, now).changes,
+    /** Removes up to CLEANUP_BATCH expired rows; returns how many. */
+    sweep: (now: number): number => sweep.run(now).changes,
   };
 }
 
