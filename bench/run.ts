@@ -137,7 +137,8 @@ interface StatePair {
   withFloor?: boolean;
 }
 
-const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 3);
+// Five alternating rounds: on a shared 2-core machine three left the floor ratio swinging by several percent.
+const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 5);
 /** BENCH_STATE_KINDS ("set", "get" or both, comma-separated) runs a subset of operations. */
 const STATE_KINDS = (process.env.BENCH_STATE_KINDS ?? "set,get")
   .split(",")
@@ -244,7 +245,9 @@ async function benchStatePair(tmp: string, selected: StatePair) {
     log("   CPU per operation (us, median of rounds): component process / daprd");
     for (const st of pair.stores) {
       const c = (kind: string) =>
-        `${st.servedBy ? fmt(result.get(`${kind}-cpu:${st.name}`)!, 0) : "-"} / ${fmt(result.get(`${kind}-daprd:${st.name}`)!, 0)}`.padStart(11);
+        `${st.servedBy ? fmt(result.get(`${kind}-cpu:${st.name}`)!, 0) : "-"} / ${fmt(result.get(`${kind}-daprd:${st.name}`)!, 0)}`.padStart(
+          11,
+        );
       log(`   ${st.label.padEnd(width)}  ${perKind(c)}`);
     }
     const labelOf = (name: string) => pair.stores.find((st) => st.name === name)!.label;

@@ -182,6 +182,12 @@ async function timed<R>(
     outcome = isKeylessError(e) ? e.code : "error";
     throw e;
   } finally {
-    metrics?.stateOperation(instance, store.backendKind, operation, outcome, (performance.now() - start) / 1000);
+    metrics?.stateOperation(
+      instance,
+      store.backendKind,
+      operation,
+      outcome,
+      (performance.now() - start) / 1000,
+    );
   }
 }

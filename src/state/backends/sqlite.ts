@@ -131,9 +131,7 @@ class SqliteBackend implements Backend {
   }
 
   private mismatch(key: string, at: number): Error {
-    return this.stmt.get(key, at) === undefined
-      ? errors.etagMissingRow(key)
-      : errors.etagMismatch(key);
+    return this.stmt.get(key, at) === undefined ? errors.etagMissingRow(key) : errors.etagMismatch(key);
   }
 
   private wrap<T>(op: string, fn: () => T): T {

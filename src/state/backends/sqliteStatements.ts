@@ -68,7 +68,9 @@ export function prepareTable(db: Database.Database, table: string) {
   const insertOnly = db.prepare<[...RowParams, number]>(
     `${insert} WHERE ${t}.expires_at IS NOT NULL AND ${t}.expires_at <= ?`,
   );
-  const updateIfEtag = db.prepare<[Buffer, string, string | null, number | null, number, string, string, number]>(
+  const updateIfEtag = db.prepare<
+    [Buffer, string, string | null, number | null, number, string, string, number]
+  >(
     `UPDATE ${t} SET value = ?, etag = ?, content_type = ?, expires_at = ?, updated_at = ?
        WHERE key = ? AND etag = ? AND ${live}`,
   );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { register } from "prom-client";
 import { CredentialPool } from "../../../src/identity/credentialPool.js";
-import { MetricsHub } from "../../../src/observability/metrics.js";
+import { MetricsHub, type Metrics } from "../../../src/observability/metrics.js";
 import { readOpsConfig } from "../../../src/observability/opsConfig.js";
 import { PromMetrics } from "../../../src/observability/promMetrics.js";
 import { Readiness } from "../../../src/observability/readiness.js";
@@ -84,6 +84,43 @@ describe("MetricsHub", () => {
     let asked = 0;
     hub.whenNeeded(() => asked++);
     expect(asked).toBe(1);
+  });
+
+  it("forwards every kind of event with its arguments, queued before attaching and direct after", () => {
+    const recording = (into: string[]) =>
+      new Proxy({} as Metrics, {
+        get:
+          (_t, name) =>
+          (...args: unknown[]) =>
+            into.push(`${String(name)}(${args.join(",")})`),
+      });
+    const calls: string[] = [];
+    const send = (hub: Metrics, round: string) => {
+      hub.secretRequest(`i${round}`, "keyvault", "ok");
+      hub.cache(`i${round}`, "stale");
+      hub.keyVaultCall(`i${round}`, "not_found");
+      hub.keyVaultThrottled(`i${round}`, 1500);
+      hub.retryAfterWait(`i${round}`);
+      hub.tokenRequest(`mi${round}`, false);
+      hub.tokenExpiry(`mi${round}`, 42);
+      hub.bulkGetOmitted(`i${round}`, "disabled");
+      hub.stateOperation(`i${round}`, "sqlite", "set", "ETAG_MISMATCH", 0.25);
+      hub.instanceRestored(`state${round}`);
+      hub.refreshAhead(`i${round}`, "error");
+      hub.secretRotated(`i${round}`);
+      hub.rotationEvent(`i${round}`, "SecretNewVersionCreated");
+    };
+    const hub = new MetricsHub();
+    send(hub, "1");
+    hub.attach(recording(calls));
+    send(hub, "2");
+    const expected = (round: string) => {
+      const direct: string[] = [];
+      send(recording(direct), round);
+      return direct;
+    };
+    expect(calls).toEqual([...expected("1"), ...expected("2")]);
+    expect(calls).toHaveLength(26);
   });
 
   it("drops every event and never asks when disabled (KEYLESS_METRICS_PORT=0)", () => {
