@@ -58,8 +58,19 @@ export const noMetrics: Metrics = {
 type MetricsEvent = { [K in keyof Metrics]: { name: K; args: Parameters<Metrics[K]> } }[keyof Metrics];
 
 function deliver(m: Metrics, event: MetricsEvent): void {
-  // The name and the arguments come from the same typed call site; TypeScript cannot pair them here.
+  // The name and the arguments were recorded from the same call; TypeScript cannot pair them here.
   (m[event.name] as (...args: MetricsEvent["args"]) => void).apply(m, event.args);
+}
+
+/** A Metrics that hands every call to `record` as data: one method per name of the interface. */
+function recorder(record: (event: MetricsEvent) => void): Metrics {
+  const names = Object.keys(noMetrics) as (keyof Metrics)[];
+  const methods = names.map((name) => [
+    name,
+    (...args: MetricsEvent["args"]) => record({ name, args } as MetricsEvent),
+  ]);
+  // Every name of the interface is present (noMetrics is a complete Metrics), each taking its own arguments.
+  return Object.fromEntries(methods) as Metrics;
 }
 
 /** Events kept while the registry loads (it loads on the first event, so these are a handful). */
@@ -73,6 +84,11 @@ const MAX_PENDING = 10_000;
  */
 export class MetricsHub implements Metrics {
   private target: Metrics | undefined;
+  /**
+   * Stands in for the registry until it is attached. Events are recorded as data, not as a closure made
+   * in each method: that would cost an allocation per call even after attaching (state calls pass here).
+   */
+  private readonly recording = recorder((event) => this.later(event));
   private pending: MetricsEvent[] = [];
   private needed?: () => void;
   private asked = false;
@@ -93,10 +109,11 @@ export class MetricsHub implements Metrics {
     this.pending = [];
   }
 
-  /**
-   * Queues an event that arrived before the registry was attached. Events are data, not closures: a
-   * closure in each method would cost an allocation per call even after attaching (state calls pass here).
-   */
+  /** Where events go now: the attached registry, or the recorder that queues them for it. */
+  private get sink(): Metrics {
+    return this.target ?? this.recording;
+  }
+
   private later(event: MetricsEvent): void {
     if (this.pending.length < MAX_PENDING) this.pending.push(event);
     this.ask();
@@ -109,55 +126,42 @@ export class MetricsHub implements Metrics {
   }
 
   secretRequest(instance: string, source: string, outcome: SecretOutcome): void {
-    if (this.target) this.target.secretRequest(instance, source, outcome);
-    else this.later({ name: "secretRequest", args: [instance, source, outcome] });
+    this.sink.secretRequest(instance, source, outcome);
   }
   cache(instance: string, result: CacheResult): void {
-    if (this.target) this.target.cache(instance, result);
-    else this.later({ name: "cache", args: [instance, result] });
+    this.sink.cache(instance, result);
   }
   keyVaultCall(instance: string, outcome: string): void {
-    if (this.target) this.target.keyVaultCall(instance, outcome);
-    else this.later({ name: "keyVaultCall", args: [instance, outcome] });
+    this.sink.keyVaultCall(instance, outcome);
   }
   keyVaultThrottled(instance: string, retryAfterMs: number): void {
-    if (this.target) this.target.keyVaultThrottled(instance, retryAfterMs);
-    else this.later({ name: "keyVaultThrottled", args: [instance, retryAfterMs] });
+    this.sink.keyVaultThrottled(instance, retryAfterMs);
   }
   retryAfterWait(instance: string): void {
-    if (this.target) this.target.retryAfterWait(instance);
-    else this.later({ name: "retryAfterWait", args: [instance] });
+    this.sink.retryAfterWait(instance);
   }
   tokenRequest(identity: string, ok: boolean): void {
-    if (this.target) this.target.tokenRequest(identity, ok);
-    else this.later({ name: "tokenRequest", args: [identity, ok] });
+    this.sink.tokenRequest(identity, ok);
   }
   tokenExpiry(identity: string, expiresOnTimestamp: number): void {
-    if (this.target) this.target.tokenExpiry(identity, expiresOnTimestamp);
-    else this.later({ name: "tokenExpiry", args: [identity, expiresOnTimestamp] });
+    this.sink.tokenExpiry(identity, expiresOnTimestamp);
   }
   bulkGetOmitted(instance: string, reason: string): void {
-    if (this.target) this.target.bulkGetOmitted(instance, reason);
-    else this.later({ name: "bulkGetOmitted", args: [instance, reason] });
+    this.sink.bulkGetOmitted(instance, reason);
   }
   stateOperation(instance: string, backend: string, operation: string, outcome: string, seconds: number) {
-    if (this.target) this.target.stateOperation(instance, backend, operation, outcome, seconds);
-    else this.later({ name: "stateOperation", args: [instance, backend, operation, outcome, seconds] });
+    this.sink.stateOperation(instance, backend, operation, outcome, seconds);
   }
   instanceRestored(category: string): void {
-    if (this.target) this.target.instanceRestored(category);
-    else this.later({ name: "instanceRestored", args: [category] });
+    this.sink.instanceRestored(category);
   }
   refreshAhead(instance: string, outcome: "ok" | "error"): void {
-    if (this.target) this.target.refreshAhead(instance, outcome);
-    else this.later({ name: "refreshAhead", args: [instance, outcome] });
+    this.sink.refreshAhead(instance, outcome);
   }
   secretRotated(instance: string): void {
-    if (this.target) this.target.secretRotated(instance);
-    else this.later({ name: "secretRotated", args: [instance] });
+    this.sink.secretRotated(instance);
   }
   rotationEvent(instance: string, type: string): void {
-    if (this.target) this.target.rotationEvent(instance, type);
-    else this.later({ name: "rotationEvent", args: [instance, type] });
+    this.sink.rotationEvent(instance, type);
   }
 }

@@ -54,6 +54,11 @@ class Entry<T> {
   }
 }
 
+/** The registry's key for an instance: "<category>/<instance>", as failedInits() reports it. */
+function instanceKey(kind: ComponentKind<unknown>, instance: string): string {
+  return `${kind.category}/${instance}`;
+}
+
 const COMPONENT_TYPE = { state: "state.keyless", secretstores: "secretstores.keyless" } as const;
 
 export class InstanceRegistry {
@@ -103,7 +108,7 @@ export class InstanceRegistry {
     props: Record<string, string>,
     peer?: string,
   ): Promise<void> {
-    const key = `${kind.category}/${instance}`;
+    const key = instanceKey(kind, instance);
     try {
       await this.applyInit(kind, instance, props, peer);
       this.initFailures.delete(key);
@@ -124,7 +129,7 @@ export class InstanceRegistry {
     props: Record<string, string>,
     peer?: string,
   ): Promise<void> {
-    const key = `${kind.category}/${instance}`;
+    const key = instanceKey(kind, instance);
     const seq = ++this.initSeq;
     const impl = await kind.build(props, this.buildContext(kind as ComponentKind<unknown>, instance));
     await this.serially(key, async () => {
@@ -217,7 +222,7 @@ export class InstanceRegistry {
 
   /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */
   use<T, R>(kind: ComponentKind<T>, instance: string, fn: (impl: T) => Promise<R> | R): Promise<R> {
-    const key = `${kind.category}/${instance}`;
+    const key = instanceKey(kind, instance);
     // Every state and secret call passes here: the common case adds no frame of its own.
     const entry = this.entries.get(key) as Entry<T> | undefined;
     if (entry) return entry.run(fn);
@@ -235,7 +240,7 @@ export class InstanceRegistry {
   }
 
   private put(kind: ComponentKind<unknown>, instance: string, entry: Entry<unknown>): void {
-    const key = `${kind.category}/${instance}`;
+    const key = instanceKey(kind, instance);
     const old = this.entries.get(key);
     this.entries.set(key, entry);
     old?.retire();

@@ -48,8 +48,9 @@ export function instanceFrom(metadata: Metadata, service: string): string {
 }
 
 /**
- * A grpc-js unary handler around `body`. The body runs in the handler's own turn and nothing on the way
- * allocates per call beyond what the answer needs: this wrapper is on every state operation's path.
+ * A grpc-js unary handler around `body`: reads the instance header, runs the body in the handler's own
+ * turn and answers or fails through one shared `fail`. On every state operation's path, so it makes no
+ * per-call closure beyond the two that settle the body's promise.
  */
 export function unary<Req, Res>(
   deps: RpcDeps,
