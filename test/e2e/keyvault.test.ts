@@ -3,7 +3,6 @@
  * daprd, against the local stand-ins. Every seeded value is a canary: none may appear in any log line.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { call, stateApi } from "../helpers/http.js";
@@ -12,8 +11,7 @@ import { makeTmpDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
 import { componentYaml } from "../helpers/componentYaml.js";
-
-const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
+import { canary } from "../helpers/suiteRecord.js";
 
 const secretStoreYaml = (name: string, meta: Record<string, string>) =>
   componentYaml(name, "secretstores.keyless", meta);

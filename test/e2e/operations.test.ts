@@ -3,15 +3,15 @@
  * operations go through daprd, /readyz follows the identity endpoint, and no scrape shows a value.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { call, stateApi } from "../helpers/http.js";
 import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { waitFor } from "../helpers/wait.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { startStack, type Stack } from "./fixture.js";
+import { canary as canaryValue } from "../helpers/suiteRecord.js";
 
-const canary = `canary-ops-${randomBytes(8).toString("hex")}`;
+const canary = canaryValue("ops");
 
 /** The value of one series (labels in any order given as a subset), or 0 when absent. */
 export function sample(text: string, name: string, labels: Record<string, string> = {}): number {

@@ -3,14 +3,12 @@
  * slowed to 2 seconds, and a new version is picked up and logged by name and version only.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes } from "node:crypto";
 import { call } from "../helpers/http.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { sleep, waitFor } from "../helpers/wait.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { startStack, type Stack } from "./fixture.js";
-
-const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
+import { canary } from "../helpers/suiteRecord.js";
 
 describe("refresh-ahead through daprd", () => {
   const app = makeIdentity("refresh-app");

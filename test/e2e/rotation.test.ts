@@ -5,11 +5,11 @@
  * read is a not-ready reason and a warning, never a crash.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { KEYLESS_MAIN } from "../helpers/paths.js";
-import { recordOutput } from "../helpers/suiteRecord.js";
+import { canary, recordOutput } from "../helpers/suiteRecord.js";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { call } from "../helpers/http.js";
 import { freePort } from "../helpers/ports.js";
@@ -20,7 +20,6 @@ import { componentYaml } from "../helpers/componentYaml.js";
 import { startStack, type Stack } from "./fixture.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 
-const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
 const b64 = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64");
 
 function keyVaultData(name: string, version: string) {

@@ -5,15 +5,15 @@
  * id, which wins over AZURE_CLIENT_ID. Access tokens live 24 hours, the projected token one hour.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { renameSync } from "node:fs";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { startWorkloadWorld } from "../helpers/entra.js";
 import { call, stateApi } from "../helpers/http.js";
 import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { startStack, type Stack } from "./fixture.js";
+import { canary } from "../helpers/suiteRecord.js";
 
-const canary = (tag: string) => `canary-${tag}-${randomBytes(8).toString("hex")}`;
 const POD = { namespace: "shop", serviceAccount: "orders" };
 
 describe("workload identity through daprd", () => {

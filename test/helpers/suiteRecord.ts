@@ -9,6 +9,7 @@
  * Each vitest run has its own folder (KEYLESS_SUITE_RECORD_DIR, set by vitest.config.ts). One file per kind
  * and process: appends of whole lines never interleave.
  */
+import { randomBytes } from "node:crypto";
 import { appendFileSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "./paths.js";
@@ -34,4 +35,9 @@ export function recordCanaries(values: Iterable<string>): void {
   const list = [...values].filter((v) => v.length >= 8);
   if (list.length === 0) return;
   appendFileSync(file("canaries"), list.map((v) => `${JSON.stringify(v)}\n`).join(""));
+}
+
+/** A unique secret-like value whose every appearance in a log or answer fails the scans. */
+export function canary(tag: string): string {
+  return `canary-${tag}-${randomBytes(8).toString("hex")}`;
 }
