@@ -6,10 +6,13 @@
  */
 import { ServerCredentials, type Server } from "@grpc/grpc-js";
 import net from "node:net";
+import { flattenSessionsOf, type FlattenResult } from "./flatStreamTables.js";
 
 export interface ConnectionHooks {
   opened?(peer: string): void;
   closed?(peer: string): void;
+  /** Whether a connection's http2 stream records were swapped (see flatStreamTables.ts). */
+  streamTables?(result: FlattenResult): void;
 }
 
 export interface Listener {
@@ -28,7 +31,11 @@ export async function listenLabelled(
   hooks: ConnectionHooks,
   mode: number,
 ): Promise<Listener> {
-  const injector = server.createConnectionInjector(ServerCredentials.createInsecure());
+  const injector = flattenSessionsOf(
+    server,
+    () => server.createConnectionInjector(ServerCredentials.createInsecure()),
+    (result) => hooks.streamTables?.(result),
+  );
   let next = 0;
   const listener = net.createServer((conn) => {
     const peer = `keyless-conn-${++next}`;

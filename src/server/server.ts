@@ -51,10 +51,21 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");
   const access = opts.access ?? { mode: DEFAULT_SOCKET_MODE };
+  let tablesReported = false;
   const listener = await listenLabelled(
     server,
     opts.socket,
-    { closed: (peer) => opts.registry.connectionClosed(peer) },
+    {
+      closed: (peer) => opts.registry.connectionClosed(peer),
+      streamTables: (result) => {
+        if (result.applied || tablesReported) return;
+        tablesReported = true;
+        log.info(
+          { node: process.version, reason: result.reason },
+          "http2 stream records left as Node keeps them; requests may cost more garbage collection",
+        );
+      },
+    },
     access.mode,
   );
   try {

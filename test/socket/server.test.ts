@@ -54,6 +54,11 @@ describe("keyless over its socket", () => {
     expect(statSync(keyless.socket).mode & 0o777).toBe(0o666);
   });
 
+  it("keeps Node's http2 stream records out of the way of the collector (no fallback line logged)", async () => {
+    await client.call(S, "Ping", {}, "st");
+    expect(keyless.lines.filter((l) => l.includes("http2 stream records left"))).toEqual([]);
+  });
+
   it("lists exactly the served services over reflection v1alpha and v1", async () => {
     const expected = [
       "dapr.proto.components.v1.SecretStore",
