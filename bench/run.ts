@@ -18,7 +18,7 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { freePort } from "../test/helpers/ports.js";
-import { fmt, summarise } from "./stats.js";
+import { fmt, pairedRatios, summarise, type RatioSpread } from "./stats.js";
 import { keylessNodeOptions } from "./nodeFlags.js";
 import { cpuMs } from "./procCpu.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
@@ -208,6 +208,7 @@ async function benchStatePair(tmp: string, selected: StatePair) {
       return true;
     });
     const result = new Map<string, number>();
+    const rounds = new Map<string, RatioSpread>();
     for (const kind of STATE_KINDS) {
       const runs = new Map<string, number[]>(pair.stores.map((st) => [st.name, []]));
       const cpu = new Map<string, { component: number[]; daprd: number[] }>(
@@ -229,6 +230,8 @@ async function benchStatePair(tmp: string, selected: StatePair) {
         }
       }
       if (errs > 0) log(`   warning: ${errs} failed requests during ${kind}`);
+      for (const [a, b] of pair.ratios)
+        rounds.set(`${kind}:${a}/${b}`, pairedRatios(runs.get(a)!, runs.get(b)!));
       for (const st of pair.stores) {
         result.set(`${kind}:${st.name}`, median(runs.get(st.name)!));
         result.set(`${kind}-cpu:${st.name}`, median(cpu.get(st.name)!.component));
@@ -254,6 +257,11 @@ async function benchStatePair(tmp: string, selected: StatePair) {
     for (const [a, b] of pair.ratios) {
       const r = (kind: string) => `${fmt(result.get(`${kind}:${a}`)! / result.get(`${kind}:${b}`)!, 2)}x`;
       log(`   ratio ${labelOf(a)} / ${labelOf(b)}: ${perKind(r)}`);
+      const spread = (kind: string) => {
+        const p = rounds.get(`${kind}:${a}/${b}`)!;
+        return `${fmt(p.median, 2)}x (${fmt(p.min, 2)}-${fmt(p.max, 2)})`;
+      };
+      log(`     same ratio round by round, median (lowest-highest): ${perKind(spread)}`);
     }
   } finally {
     await daprd.stop();

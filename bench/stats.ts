@@ -19,3 +19,22 @@ export function summarise(samplesMs: number[]): LatencySummary {
 }
 
 export const fmt = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+export interface RatioSpread {
+  median: number;
+  min: number;
+  max: number;
+}
+
+/**
+ * The round-by-round ratios a[i] / b[i] of two stores measured back to back in each round: drift on a
+ * shared machine moves both sides of a pair alike, so their spread shows how far a ratio can be trusted.
+ */
+export function pairedRatios(a: readonly number[], b: readonly number[]): RatioSpread {
+  const n = Math.min(a.length, b.length);
+  const rs = Array.from({ length: n }, (_, i) => a[i]! / b[i]!).sort((x, y) => x - y);
+  if (rs.length === 0) return { median: NaN, min: NaN, max: NaN };
+  const m = Math.floor(rs.length / 2);
+  const median = rs.length % 2 ? rs[m]! : (rs[m - 1]! + rs[m]!) / 2;
+  return { median, min: rs[0]!, max: rs[rs.length - 1]! };
+}
