@@ -8,7 +8,8 @@
  *     counts as flat when RSS at the end is within 25% of RSS after the first minute. This part runs on a
  *     fresh keyless and daprd: the V8 heap that part 1's 10 000 queued calls grew is not given back to the
  *     system at once, and would be counted as the state load's. BENCH_LOAD_PARTS=state runs this part only;
- *     BENCH_KEYLESS_NODE_OPTIONS adds node options (e.g. an --import hook) to its keyless.
+ *     BENCH_KEYLESS_NODE_OPTIONS adds node options (e.g. an --import hook) to its keyless;
+ *     BENCH_KEYLESS_NODE_ARGS adds node flags after the shipped ones (a later flag wins).
  * Every keyless here starts with the Dockerfile's node flags (bench/nodeFlags.ts), as the image runs it.
  */
 import { readFileSync } from "node:fs";
@@ -23,7 +24,7 @@ import { startKeyless, type KeylessProcess } from "../test/helpers/keyless.js";
 import { SocketClient } from "../test/helpers/socketClient.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { fmt, summarise } from "./stats.js";
-import { keylessNodeOptions } from "./nodeFlags.js";
+import { keylessNodeArgs, keylessNodeOptions } from "./nodeFlags.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 300);
@@ -60,6 +61,7 @@ async function main() {
   const keyless: KeylessProcess = await startKeyless({
     socketDir,
     dataDir: path.join(tmp.dir, "d"),
+    nodeArgs: keylessNodeArgs(),
     env: { ...mi.env(), KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
   });
   const pid = keyless.proc.pid!;
@@ -132,6 +134,7 @@ async function mixedState(dir: string) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(dir, "d2"),
+    nodeArgs: keylessNodeArgs(),
     env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
   });
   const pid = keyless.proc.pid!;

@@ -14,7 +14,20 @@ export function shippedNodeFlags(): string[] {
   return argv.slice(1).filter((a) => a.startsWith("--"));
 }
 
-/** NODE_OPTIONS for a benchmarked keyless: the shipped flags, then BENCH_KEYLESS_NODE_OPTIONS. */
+/**
+ * Node's command-line flags for a benchmarked keyless: the shipped ones, then BENCH_KEYLESS_NODE_ARGS
+ * (space-separated; a later flag wins, e.g. BENCH_KEYLESS_NODE_ARGS=--max-semi-space-size=16).
+ */
+export function keylessNodeArgs(): string[] {
+  const extra = (process.env.BENCH_KEYLESS_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  return [...shippedNodeFlags(), ...extra];
+}
+
+/**
+ * Extra NODE_OPTIONS for a benchmarked keyless (BENCH_KEYLESS_NODE_OPTIONS, e.g. an --import hook). The
+ * shipped flags go on node's command line (keylessNodeArgs), as the image passes them: node refuses some of
+ * them, such as --single-threaded-gc, in NODE_OPTIONS.
+ */
 export function keylessNodeOptions(): string {
-  return [...shippedNodeFlags(), process.env.BENCH_KEYLESS_NODE_OPTIONS ?? ""].join(" ").trim();
+  return (process.env.BENCH_KEYLESS_NODE_OPTIONS ?? "").trim();
 }

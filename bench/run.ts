@@ -19,7 +19,7 @@ import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { freePort } from "../test/helpers/ports.js";
 import { fmt, pairedRatios, summarise, type RatioSpread } from "./stats.js";
-import { keylessNodeOptions } from "./nodeFlags.js";
+import { keylessNodeArgs, keylessNodeOptions } from "./nodeFlags.js";
 import { cpuMs } from "./procCpu.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
 import { ensureTestTls } from "../dev/tls.js";
@@ -176,9 +176,11 @@ async function benchStatePair(tmp: string, selected: StatePair) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(tmp, `${pair.tag}d`),
-    // The Dockerfile's node flags, then BENCH_KEYLESS_NODE_OPTIONS (e.g. "--import=<abs>/bench/cpuProfile.mjs",
-    // which writes /tmp/keyless-<pid>.cpuprofile on SIGTERM; --cpu-prof is refused in NODE_OPTIONS).
-    // As shipped: the metrics listener is on (its default), so every state call is counted and timed.
+    // The Dockerfile's node flags on the command line, plus BENCH_KEYLESS_NODE_OPTIONS (e.g.
+    // "--import=<abs>/bench/cpuProfile.mjs", which writes /tmp/keyless-<pid>.cpuprofile on SIGTERM;
+    // --cpu-prof is refused in NODE_OPTIONS). As shipped: the metrics listener is on (its default), so every
+    // state call is counted and timed.
+    nodeArgs: keylessNodeArgs(),
     env: {
       KEYLESS_LOG_LEVEL: "warn",
       NODE_OPTIONS: keylessNodeOptions(),

@@ -22,6 +22,8 @@ export interface KeylessOptions {
   componentName?: string;
   /** Start keyless under this umask (octal text, e.g. "022"), as a shell would. */
   umask?: string;
+  /** Node flags before the script (the benches pass the image's, e.g. --max-semi-space-size=4). */
+  nodeArgs?: string[];
 }
 
 /** Every line written by every keyless process in this test file (for the secret/log canary checks). */
@@ -30,9 +32,10 @@ export const allKeylessLines: string[] = [];
 export async function startKeyless(opts: KeylessOptions): Promise<KeylessProcess> {
   const name = opts.componentName ?? "keyless";
   const socket = path.join(opts.socketDir, `${name}.sock`);
+  const node = [...(opts.nodeArgs ?? []), KEYLESS_MAIN, "serve"];
   const [cmd, args] = opts.umask
-    ? ["/bin/sh", ["-c", `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, KEYLESS_MAIN, "serve"]]
-    : [process.execPath, [KEYLESS_MAIN, "serve"]];
+    ? ["/bin/sh", ["-c", `umask ${opts.umask}; exec "$0" "$@"`, process.execPath, ...node]]
+    : [process.execPath, node];
   const proc = spawn(cmd, args, {
     cwd: opts.cwd ?? REPO_ROOT,
     env: {

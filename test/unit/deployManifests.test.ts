@@ -14,6 +14,7 @@ import { ServiceAccount } from "kubernetes-models/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { parse, parseAllDocuments } from "yaml";
 import { REPO_ROOT } from "../helpers/paths.js";
+import { shippedNodeFlags } from "../../bench/nodeFlags.js";
 
 const read = (f: string) => readFileSync(path.join(REPO_ROOT, f), "utf8");
 
@@ -98,6 +99,16 @@ describe("deploy/aci", () => {
     if (!existsSync(componentCrd)) return;
     for (const f of ["secretstore.yaml", "statestore.yaml"])
       expect(validateComponent(parse(read(`deploy/aci/${f}`)))).toEqual([]);
+  });
+
+  it("starts keyless with the image's node flags where it overrides the command", () => {
+    const group = parse(read("deploy/aci/group.yaml")) as {
+      properties: { containers: { name: string; properties: { command?: string[] } }[] };
+    };
+    const command = group.properties.containers.find((c) => c.name === "keyless")!.properties.command!;
+    const flags = command.slice(1, command.indexOf("/app/dist/src/main.js"));
+    expect(flags).toEqual(shippedNodeFlags());
+    expect(flags).toContain("--single-threaded-gc");
   });
 
   it("mounts the socket volume in keyless's container only", () => {
