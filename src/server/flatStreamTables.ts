@@ -22,74 +22,57 @@ import { isMap, isSet } from "node:util/types";
 
 export type FlattenResult = { applied: true } | { applied: false; reason: string };
 
-/** Stream id -> stream, for the few streams open at once on one connection; resizing copies, never links. */
-export class StreamTable<V> {
-  private readonly ids: number[] = [];
+/** Key -> value for the few streams open at once on one connection; resizing copies, never links. */
+export class StreamTable<K, V> {
+  private readonly keys: K[] = [];
   private readonly values: V[] = [];
 
   get size(): number {
-    return this.ids.length;
+    return this.keys.length;
   }
-  get(id: number): V | undefined {
-    const i = this.ids.indexOf(id);
+  get(key: K): V | undefined {
+    const i = this.keys.indexOf(key);
     return i < 0 ? undefined : this.values[i];
   }
-  has(id: number): boolean {
-    return this.ids.indexOf(id) >= 0;
+  has(key: K): boolean {
+    return this.keys.indexOf(key) >= 0;
   }
-  set(id: number, value: V): this {
-    const i = this.ids.indexOf(id);
+  set(key: K, value: V): this {
+    const i = this.keys.indexOf(key);
     if (i >= 0) this.values[i] = value;
     else {
-      this.ids.push(id);
+      this.keys.push(key);
       this.values.push(value);
     }
     return this;
   }
-  delete(id: number): boolean {
-    const i = this.ids.indexOf(id);
+  delete(key: K): boolean {
+    const i = this.keys.indexOf(key);
     if (i < 0) return false;
     // Order is not kept: the last entry fills the hole, so a delete never shifts the arrays.
-    const last = this.ids.length - 1;
-    this.ids[i] = this.ids[last]!;
+    const last = this.keys.length - 1;
+    this.keys[i] = this.keys[last]!;
     this.values[i] = this.values[last]!;
-    this.ids.pop();
+    this.keys.pop();
     this.values.pop();
     return true;
   }
   /** Visits the entries present when called that are still present when reached (callbacks may delete). */
-  forEach(fn: (value: V, id: number, table: this) => void): void {
-    const ids = [...this.ids];
-    for (const id of ids) {
-      const i = this.ids.indexOf(id);
-      if (i >= 0) fn(this.values[i]!, id, this);
+  forEach(fn: (value: V, key: K, table: this) => void): void {
+    for (const key of [...this.keys]) {
+      const i = this.keys.indexOf(key);
+      if (i >= 0) fn(this.values[i]!, key, this);
     }
   }
 }
 
-/** The streams not yet given an id: on a server one at most, and only within one turn. */
-export class StreamSet<V> {
-  private readonly items: V[] = [];
-
-  get size(): number {
-    return this.items.length;
-  }
-  has(value: V): boolean {
-    return this.items.indexOf(value) >= 0;
-  }
+/**
+ * The streams not yet given an id (on a server one at most, and only within one turn): a table keyed by the
+ * stream itself, which gives a Set's add and a Set's forEach arguments (value, value, set).
+ */
+export class StreamSet<V> extends StreamTable<V, V> {
   add(value: V): this {
-    if (this.items.indexOf(value) < 0) this.items.push(value);
-    return this;
-  }
-  delete(value: V): boolean {
-    const i = this.items.indexOf(value);
-    if (i < 0) return false;
-    this.items[i] = this.items[this.items.length - 1]!;
-    this.items.pop();
-    return true;
-  }
-  forEach(fn: (value: V, same: V, set: this) => void): void {
-    for (const v of [...this.items]) if (this.has(v)) fn(v, v, this);
+    return this.set(value, value);
   }
 }
 
@@ -125,7 +108,7 @@ export function flattenSessionsOf<T>(
 ): T {
   const servers = () => {
     const known: unknown = Reflect.get(grpcServer, "http2Servers");
-    return known instanceof Map ? [...known.keys()].filter((k) => k instanceof EventEmitter) : [];
+    return isMap(known) ? [...known.keys()].filter((k) => k instanceof EventEmitter) : [];
   };
   const before = servers();
   const created = create();

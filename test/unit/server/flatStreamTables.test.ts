@@ -176,7 +176,7 @@ describe("flattenSessionsOf with grpc-js", () => {
 
 describe("StreamTable", () => {
   it("gets, replaces and deletes by id, counting entries", () => {
-    const t = new StreamTable<string>();
+    const t = new StreamTable<number, string>();
     t.set(1, "a").set(3, "b").set(5, "c");
     t.set(3, "B");
     expect([t.size, t.get(1), t.get(3), t.get(5), t.get(7)]).toEqual([3, "a", "B", "c", undefined]);
@@ -186,7 +186,7 @@ describe("StreamTable", () => {
   });
 
   it("forEach visits the entries present when it starts, skipping those deleted along the way", () => {
-    const t = new StreamTable<string>();
+    const t = new StreamTable<number, string>();
     for (const id of [1, 3, 5, 7]) t.set(id, `s${id}`);
     const seen: number[] = [];
     t.forEach((_v, id) => {
