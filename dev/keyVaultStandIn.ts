@@ -4,7 +4,8 @@
  *   for every request without a bearer token;
  * - token checks (keyVault/tokenCheck.ts): signature, audience, issuer tenant, expiry, revocation, and
  *   claims challenges (`error="insufficient_claims"`) for revoked tokens, as CAE-enabled services send;
- * - per-identity access by object id, "*" or a list of secret names (403 ForbiddenByRbac);
+ * - per-identity access by object id: "*", a list of secret names, or "metadata" (lists every secret,
+ *   reads none, like the Key Vault Reader role); anything else is 403 ForbiddenByRbac;
  * - secrets with versions, enabled / nbf / exp attributes (keyVault/vaultSecrets.ts); GET of a disabled
  *   secret is 403 SecretDisabled;
  * - list paging with maxresults (<= 25) and an opaque $skiptoken in an absolute nextLink;
@@ -25,9 +26,9 @@ import {
   type VaultRequest,
 } from "./keyVault/handlers.js";
 import { TokenCheck } from "./keyVault/tokenCheck.js";
-import { VaultSecrets, type SeedSecret } from "./keyVault/vaultSecrets.js";
+import { VaultSecrets, type SeedSecret, type VaultAccess } from "./keyVault/vaultSecrets.js";
 
-export type { SeedSecret } from "./keyVault/vaultSecrets.js";
+export type { SeedSecret, VaultAccess } from "./keyVault/vaultSecrets.js";
 export type { VaultRequest } from "./keyVault/handlers.js";
 
 export interface KeyVaultStandIn {
@@ -36,8 +37,8 @@ export interface KeyVaultStandIn {
   requests: VaultRequest[];
   /** Adds a new version (the latest) of a secret. Returns its version id. */
   setSecret(s: SeedSecret): string;
-  /** Grants an identity (by object id) access to every secret ("*") or to the named ones. */
-  grant(objectId: string, names: "*" | string[]): void;
+  /** Grants an identity (by object id) access to every secret ("*"), the named ones, or metadata only. */
+  grant(objectId: string, names: VaultAccess): void;
   setFault(f: Fault): void;
   /** A fault for the GETs of the named secrets only (every secret when names is omitted); lists still work. */
   setGetFault(f: Fault, names?: string[]): void;
@@ -58,7 +59,7 @@ export interface KeyVaultStandInOptions {
   signer: TokenSigner;
   tenantId: string;
   secrets?: SeedSecret[];
-  access?: Record<string, "*" | string[]>;
+  access?: Record<string, VaultAccess>;
   port?: number;
   /** Address to listen on; 127.0.0.1 unless a container network needs 0.0.0.0. */
   host?: string;

@@ -1,12 +1,12 @@
 /** Reads dev/seed.json: the identities, vault secrets and access rules the dev loop's stand-ins start with. */
 import { readFileSync } from "node:fs";
 import type { StandInIdentity } from "./identityStandIn.js";
-import type { SeedSecret } from "./keyVaultStandIn.js";
+import type { SeedSecret, VaultAccess } from "./keyVaultStandIn.js";
 
 export interface Seed {
   tenantId: string;
   identities: StandInIdentity[];
-  vault: { secrets: SeedSecret[]; access: Record<string, "*" | string[]> };
+  vault: { secrets: SeedSecret[]; access: Record<string, VaultAccess> };
   queueConnectionSecret: string;
 }
 

@@ -100,7 +100,7 @@ export function serveList(vault: VaultSecrets, call: VaultCall): void {
   const oid = call.caller!.oid;
   const readMetadata = "Microsoft.KeyVault/vaults/secrets/readMetadata/action";
   if (call.op === "list" && !vault.hasAnyAccess(oid)) return call.forbidden(readMetadata);
-  if (call.op === "list-versions" && !vault.allowed(oid, call.name!)) return call.forbidden(readMetadata);
+  if (call.op === "list-versions" && !vault.listable(oid, call.name!)) return call.forbidden(readMetadata);
   const q = call.url.searchParams;
   const max = q.has("maxresults") ? Number(q.get("maxresults")) : MAX_PAGE;
   if (!Number.isInteger(max) || max < 1 || max > MAX_PAGE) {
@@ -110,7 +110,7 @@ export function serveList(vault: VaultSecrets, call: VaultCall): void {
     call.op === "list"
       ? secretItems(
           call.origin,
-          vault.all().filter((s) => vault.allowed(oid, s.name)),
+          vault.all().filter((s) => vault.listable(oid, s.name)),
         )
       : versionItems(call.origin, vault.get(call.name!));
   call.json(200, page(call.origin, call.url, items, max));

@@ -28,9 +28,15 @@ export interface StoredSecret {
   versions: Version[];
 }
 
+/**
+ * What an identity may do: read every secret ("*"), read the named ones (and see only those in lists), or
+ * list every secret's metadata and read none ("metadata", as the Key Vault Reader role grants).
+ */
+export type VaultAccess = "*" | "metadata" | string[];
+
 export class VaultSecrets {
   private readonly secrets = new Map<string, StoredSecret>();
-  private readonly access = new Map<string, "*" | Set<string>>();
+  private readonly access = new Map<string, "*" | "metadata" | Set<string>>();
 
   /** Adds a new version (the latest) of a secret. Returns its version id. */
   set(s: SeedSecret): string {
@@ -59,8 +65,8 @@ export class VaultSecrets {
     return [...this.secrets.values()];
   }
 
-  grant(objectId: string, names: "*" | string[]): void {
-    this.access.set(objectId, names === "*" ? "*" : new Set(names));
+  grant(objectId: string, names: VaultAccess): void {
+    this.access.set(objectId, names === "*" || names === "metadata" ? names : new Set(names));
   }
 
   /** Whether the identity has any grant (list needs one). */
@@ -68,6 +74,12 @@ export class VaultSecrets {
     return this.access.has(objectId);
   }
 
+  /** Whether the identity sees the secret in lists: any grant that covers it, or "metadata". */
+  listable(objectId: string, secretName: string): boolean {
+    return this.access.get(objectId) === "metadata" || this.allowed(objectId, secretName);
+  }
+
+  /** Whether the identity may read the secret's value. */
   allowed(objectId: string, secretName: string): boolean {
     const a = this.access.get(objectId);
     return (

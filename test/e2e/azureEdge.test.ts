@@ -4,7 +4,8 @@
  * - a 401 gets a genuinely new token from the identity endpoint, once, for Key Vault and for Tables;
  *   a claims challenge is answered with a token requested with those claims;
  * - BulkGet answers a complete map or an error, never a partial map, and never caches a partial one;
- *   Retry-After holds for listings; every error names the secret asked for.
+ *   Retry-After holds for listings; every error names the secret asked for; an identity that may list
+ *   the vault but read nothing gets the permission error, not an empty map.
  * Tests wait on events (requests the stand-ins recorded, log lines), not on sleeps.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +19,8 @@ import { startStack, type Stack } from "./fixture.js";
 
 describe("the Azure edge under faults, through daprd", () => {
   const app = makeIdentity("edge-app");
+  // Key Vault Reader without Key Vault Secrets User: sees every secret's metadata, reads no value.
+  const lister = makeIdentity("edge-lister");
   const bulkNames = Array.from({ length: 11 }, (_, i) => `b-${String(i).padStart(2, "0")}`);
   let env: Awaited<ReturnType<typeof startStandIns>>;
   let azurite: Azurite;
@@ -31,12 +34,12 @@ describe("the Azure edge under faults, through daprd", () => {
 
   beforeAll(async () => {
     env = await startStandIns({
-      identities: [app],
+      identities: [app, lister],
       secrets: [
         ...["r1", "r2", "r3", "r4"].map((n) => ({ name: n, value: `value-of-${n}-0123456789` })),
         ...bulkNames.map((n) => ({ name: n, value: `bulk-value-${n}-0123456789` })),
       ],
-      access: { [app.objectId]: "*" },
+      access: { [app.objectId]: "*", [lister.objectId]: "metadata" },
     });
     azurite = await startTestAzurite();
     proxy = await startFaultProxy({ target: new URL(azurite.tableUrl).origin, tls: testTls() });
@@ -60,6 +63,10 @@ describe("the Azure edge under faults, through daprd", () => {
           vaultUri: env.vault.url,
           azureClientId: app.clientId,
           cacheTTL: "1s",
+        }),
+        "kvlister.yaml": yaml("kvlister", "secretstores.keyless", {
+          vaultUri: env.vault.url,
+          azureClientId: lister.clientId,
         }),
         "tablesmi.yaml": yaml("tablesmi", "state.keyless", {
           backend: "tables",
@@ -166,6 +173,23 @@ describe("the Azure edge under faults, through daprd", () => {
       expect(other.text).not.toContain("b-03");
       expect(other.text).toContain("retry after 30s");
       env.vault.setGetFault({ kind: "none" });
+    });
+
+    it("fails with the permission error when the identity lists every secret but reads none", async () => {
+      const listings = env.vault.requests.filter((r) => r.op === "list").length;
+      const r = await bulk("kvlister");
+      expect(r.status).toBe(500);
+      expect(env.vault.requests.filter((q) => q.op === "list").length).toBeGreaterThan(listings);
+      // The first secret in listing order, the identity, and the role that would fix it.
+      expect(r.text).toContain('secret \\"r1\\"');
+      expect(r.text).toContain(lister.clientId);
+      expect(r.text).toContain("HTTP 403 ForbiddenByRbac");
+      expect(r.text).toContain("Key Vault Secrets User");
+      expect(r.text).not.toContain("value-of-");
+      // A single Get by the same identity says the same.
+      const one = await call("GET", `${secrets}/kvlister/r2`);
+      expect(one.status).toBe(500);
+      expect(one.text).toContain("Key Vault Secrets User");
     });
 
     it("serves the last complete list within staleIfError, with a warning, while a GET fails", async () => {

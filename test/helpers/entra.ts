@@ -5,7 +5,7 @@ import type { Duplex } from "node:stream";
 import { createServiceAccountIssuer, type MintOptions } from "../../dev/serviceAccountIssuer.js";
 import { startEntraStandIn, type EntraApplication } from "../../dev/entraStandIn.js";
 import { makeIdentity } from "../../dev/identityStandIn.js";
-import { startKeyVaultStandIn, type SeedSecret } from "../../dev/keyVaultStandIn.js";
+import { startKeyVaultStandIn, type SeedSecret, type VaultAccess } from "../../dev/keyVaultStandIn.js";
 import { testTls } from "./standins.js";
 import { makeTmpDir } from "./tmp.js";
 
@@ -14,7 +14,7 @@ export interface WorkloadWorldOptions {
   apps: { name: string; namespace: string; serviceAccount: string }[];
   secrets?: SeedSecret[];
   /** Vault access by application name. */
-  access?: Record<string, "*" | string[]>;
+  access?: Record<string, VaultAccess>;
   now?: () => number;
 }
 

@@ -1,7 +1,7 @@
 /** Starts the local stand-ins with the suite's test certificate. */
 import { ensureTestTls } from "../../dev/tls.js";
 import { startIdentityStandIn, makeIdentity, type StandInIdentity } from "../../dev/identityStandIn.js";
-import { startKeyVaultStandIn, type SeedSecret } from "../../dev/keyVaultStandIn.js";
+import { startKeyVaultStandIn, type SeedSecret, type VaultAccess } from "../../dev/keyVaultStandIn.js";
 import { recordCanaries } from "./suiteRecord.js";
 
 export function testTls() {
@@ -13,7 +13,7 @@ export function testTls() {
 export async function startStandIns(opts: {
   identities: StandInIdentity[];
   secrets?: SeedSecret[];
-  access?: Record<string, "*" | string[]>;
+  access?: Record<string, VaultAccess>;
   tokenLifetimeSeconds?: number;
 }) {
   const identity = await startIdentityStandIn({

@@ -8,6 +8,7 @@ import { makeIdentity, scrubAzureEnv, startStandIns } from "../helpers/standins.
 describe("keyvault source against the stand-ins", () => {
   const reader = makeIdentity("reader");
   const outsider = makeIdentity("outsider");
+  const lister = makeIdentity("lister");
   const system = makeIdentity("sys", { systemAssigned: true });
   let env: Awaited<ReturnType<typeof startStandIns>>;
   const pool = new CredentialPool();
@@ -29,7 +30,7 @@ describe("keyvault source against the stand-ins", () => {
   beforeAll(async () => {
     scrubAzureEnv();
     env = await startStandIns({
-      identities: [reader, outsider, system],
+      identities: [reader, outsider, lister, system],
       secrets: [
         { name: "db-password", value: "pw" },
         { name: "disabled-one", value: "x", enabled: false },
@@ -37,7 +38,7 @@ describe("keyvault source against the stand-ins", () => {
         { name: "future-one", value: "x", notBefore: now + 3600 },
         ...Array.from({ length: 40 }, (_, i) => ({ name: `s${String(i).padStart(2, "0")}`, value: `v${i}` })),
       ],
-      access: { [reader.objectId]: "*", [system.objectId]: ["db-password"] },
+      access: { [reader.objectId]: "*", [system.objectId]: ["db-password"], [lister.objectId]: "metadata" },
     });
     Object.assign(process.env, env.identity.env());
   });
@@ -179,6 +180,35 @@ describe("keyvault source against the stand-ins", () => {
       expect(all.has("s03")).toBe(false);
       expect(all.has("disabled-one") || all.has("expired-one") || all.has("future-one")).toBe(false);
       expect(["db-password", "s02", "s04", "s39"].every((n) => all.has(n))).toBe(true);
+    });
+
+    it("leaves out a secret whose GET a role would allow while others are readable (roles per secret)", async () => {
+      env.vault.setGetFault({ kind: "status", status: 403, code: "Forbidden" }, ["s05"]);
+      const all = await source(reader).list();
+      env.vault.setGetFault({ kind: "none" });
+      expect(all.has("s05")).toBe(false);
+      expect(["db-password", "s04", "s06"].every((n) => all.has(n))).toBe(true);
+    });
+
+    it("answers an empty map when every listed secret is disabled (403 SecretDisabled on each GET)", async () => {
+      env.vault.setGetFault({ kind: "status", status: 403, code: "SecretDisabled" });
+      const all = await source(reader).list();
+      env.vault.setGetFault({ kind: "none" });
+      expect(all.size).toBe(0);
+    });
+
+    it("fails, naming the identity and the role, when the identity lists every secret but reads none", async () => {
+      const err = await source(lister)
+        .list()
+        .catch((e: Error) => e);
+      expect(err).toMatchObject({ code: "SOURCE_FAILED", transient: false });
+      const message = (err as Error).message;
+      // The first listed secret, whichever read finished first.
+      expect(message).toContain('secret "db-password"');
+      expect(message).toContain(lister.clientId);
+      expect(message).toContain("HTTP 403 ForbiddenByRbac");
+      expect(message).toContain("Key Vault Secrets User");
+      expect(message).not.toContain("pw");
     });
 
     it.each([

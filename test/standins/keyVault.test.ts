@@ -8,6 +8,7 @@ describe("Key Vault stand-in", () => {
   const reader = makeIdentity("reader");
   const limited = makeIdentity("limited");
   const outsider = makeIdentity("outsider");
+  const lister = makeIdentity("lister");
   let env: Awaited<ReturnType<typeof startStandIns>>;
   const client = (who: { clientId: string }, maxRetries = 0) =>
     new SecretClient(env.vault.url, new ManagedIdentityCredential({ clientId: who.clientId }), {
@@ -18,14 +19,14 @@ describe("Key Vault stand-in", () => {
   beforeAll(async () => {
     scrubAzureEnv();
     env = await startStandIns({
-      identities: [reader, limited, outsider],
+      identities: [reader, limited, outsider, lister],
       secrets: [
         { name: "db-password", value: "v1" },
         { name: "api-key", value: "k", contentType: "text/plain" },
         { name: "old", value: "o", enabled: false },
         ...Array.from({ length: 30 }, (_, i) => ({ name: `bulk-${i}`, value: `b${i}` })),
       ],
-      access: { [reader.objectId]: "*", [limited.objectId]: ["api-key"] },
+      access: { [reader.objectId]: "*", [limited.objectId]: ["api-key"], [lister.objectId]: "metadata" },
     });
     Object.assign(process.env, env.identity.env());
   });
@@ -74,6 +75,22 @@ describe("Key Vault stand-in", () => {
     await expect(client(reader).getSecret("missing")).rejects.toMatchObject({
       statusCode: 404,
       code: "SecretNotFound",
+    });
+  });
+
+  it("lets a metadata-only identity (Key Vault Reader) list every secret and read none", async () => {
+    const listed: string[] = [];
+    for await (const p of client(lister).listPropertiesOfSecrets()) listed.push(p.name);
+    expect(listed).toContain("db-password");
+    expect(listed).toContain("old");
+    expect(listed.length).toBeGreaterThanOrEqual(33);
+    await expect(client(lister).getSecret("api-key")).rejects.toMatchObject({
+      statusCode: 403,
+      code: "Forbidden",
+      details: { error: { innerError: { code: "ForbiddenByRbac" } } },
+    });
+    await expect(client(outsider).listPropertiesOfSecrets().next()).rejects.toMatchObject({
+      statusCode: 403,
     });
   });
 

@@ -1,8 +1,12 @@
 /**
  * BulkGet over Key Vault: list the names, then read each value. The answer is complete or an error:
  * - a secret is left out only when the vault says it cannot be read by design: disabled, not yet valid or
- *   expired (by its listed attributes, or a 403 on that secret's GET), or gone (404: deleted between the
- *   listing and the read); each such omission is logged at debug;
+ *   expired (by its listed attributes, or a 403 SecretDisabled on that secret's GET), gone (404: deleted
+ *   between the listing and the read), or refused to this identity (a 403 a role would fix) while others
+ *   are readable, as with roles assigned per secret; each such omission is logged at debug;
+ * - when the identity may list secrets but reads none of them (every read refused with such a 403, as
+ *   with the Key Vault Reader role alone), the BulkGet fails with that refusal instead of answering an
+ *   empty map: that is a missing role on the vault, not a vault without readable secrets;
  * - any other failure of any single read (throttling, 5xx, timeouts, a refused token) fails the whole
  *   BulkGet, so a partial map is never answered or cached (the cache may serve its last complete list).
  */
@@ -65,6 +69,7 @@ export async function readAll(
   omitted: OnOmitted = () => undefined,
 ): Promise<Map<string, string>> {
   const values = new Map<string, string>();
+  const refused = new Map<string, unknown>();
   let next = 0;
   let failed = false;
   const worker = async () => {
@@ -80,7 +85,8 @@ export async function readAll(
         const f = describeAzureFailure(e);
         if (f.status === 403) {
           log.debug({ secretName: n, reason: f.serviceCode ?? "HTTP 403" }, "left out of BulkGet");
-          omitted("forbidden");
+          omitted(f.missingRoleHint ? "forbidden" : "disabled");
+          if (f.missingRoleHint) refused.set(n, e);
           continue;
         }
         failed = true;
@@ -89,5 +95,10 @@ export async function readAll(
     }
   };
   await Promise.all(Array.from({ length: Math.min(PARALLELISM, names.length) }, worker));
+  if (values.size === 0 && refused.size > 0) {
+    // The first refused secret in listing order, so the error does not depend on which read ended first.
+    const first = names.find((n) => refused.has(n))!;
+    throw fail(first, refused.get(first));
+  }
   return new Map(names.filter((n) => values.has(n)).map((n) => [n, values.get(n)!]));
 }
