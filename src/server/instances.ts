@@ -9,6 +9,8 @@
  *   one socket send the same instance name, so an Init with different metadata from another connection
  *   is refused while an owner lives, instead of silently swapping the first app's instance. daprd's hot
  *   reload drops the old connection before it re-sends Init; a short grace covers that close arriving late.
+ *   After a keyless restart no Init comes, so the connection whose call restored an instance owns it: a
+ *   restart does not open a window for another sidecar to swap it.
  */
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
@@ -17,6 +19,7 @@ import type { SavedInitStore } from "../persistence/savedInit.js";
 import { errorField, type Logger } from "../observability/logger.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import { redactMetadata } from "../observability/redact.js";
+import type { CallPeer } from "./unary.js";
 
 class Entry<T> {
   inFlight = 0;
@@ -220,13 +223,23 @@ export class InstanceRegistry {
     }
   }
 
-  /** Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init. */
-  use<T, R>(kind: ComponentKind<T>, instance: string, fn: (impl: T) => Promise<R> | R): Promise<R> {
+  /**
+   * Runs `fn` with the current instance, restoring it from saved metadata if this process never saw Init;
+   * `caller` (asked for its peer only when restoring) becomes the restored instance's owner.
+   */
+  use<T, R>(
+    kind: ComponentKind<T>,
+    instance: string,
+    fn: (impl: T) => Promise<R> | R,
+    caller?: CallPeer,
+  ): Promise<R> {
     const key = instanceKey(kind, instance);
     // Every state and secret call passes here: the common case adds no frame of its own.
     const entry = this.entries.get(key) as Entry<T> | undefined;
     if (entry) return entry.run(fn);
-    return this.restore(kind as ComponentKind<unknown>, instance, key).then((e) => (e as Entry<T>).run(fn));
+    return this.restore(kind as ComponentKind<unknown>, instance, key, caller).then((e) =>
+      (e as Entry<T>).run(fn),
+    );
   }
 
   async closeAll(): Promise<void> {
@@ -246,10 +259,15 @@ export class InstanceRegistry {
     old?.retire();
   }
 
-  private restore(kind: ComponentKind<unknown>, instance: string, key: string): Promise<Entry<unknown>> {
+  private restore(
+    kind: ComponentKind<unknown>,
+    instance: string,
+    key: string,
+    caller: CallPeer | undefined,
+  ): Promise<Entry<unknown>> {
     return this.restoring.run(key, async () => {
       try {
-        const entry = await this.doRestore(kind, instance, key);
+        const entry = await this.doRestore(kind, instance, key, caller?.getPeer());
         this.initFailures.delete(key);
         return entry;
       } catch (e) {
@@ -264,6 +282,7 @@ export class InstanceRegistry {
     kind: ComponentKind<unknown>,
     instance: string,
     key: string,
+    peer: string | undefined,
   ): Promise<Entry<unknown>> {
     const type = COMPONENT_TYPE[kind.category];
     let saved;
@@ -299,6 +318,10 @@ export class InstanceRegistry {
     }
     const entry = new Entry(impl, kind.close, this.log);
     this.entries.set(key, entry);
+    // An Init would have set an owner (and won above); the connection that needed the instance owns it now.
+    if (!this.owners.has(key)) {
+      this.owners.set(key, { props: { ...saved.properties }, peers: new Set(peer ? [peer] : []) });
+    }
     this.ctx.metrics?.instanceRestored(kind.category);
     this.log.info(
       { instance, category: kind.category, savedAt: saved.savedAt },

@@ -27,25 +27,25 @@ export function registerSecretStore(
 ) {
   const rpc = <Req, Res>(name: string, body: (req: Req, instance: string, call: CallPeer) => Promise<Res>) =>
     unary<Req, Res>(deps, { service: "SecretStore", rpc: name, kit: false }, body);
-  const withStore = <R>(instance: string, fn: (s: SecretStore) => Promise<R>) =>
-    registry.use(secretStoreKind, instance, fn);
+  const withStore = <R>(instance: string, call: CallPeer, fn: (s: SecretStore) => Promise<R>) =>
+    registry.use(secretStoreKind, instance, fn, call);
 
   const handlers: SecretStoreHandlers = {
     Init: rpc("Init", async (req, instance, call) => {
       await registry.init(secretStoreKind, instance, req.metadata?.properties ?? {}, call.getPeer());
       return {};
     }),
-    Features: rpc("Features", async (_req, instance) =>
-      withStore(instance, async (s) => ({
+    Features: rpc("Features", async (_req, instance, call) =>
+      withStore(instance, call, async (s) => ({
         features: [...secretStoreKind.features, ...(secretStoreKind.featuresOf?.(s) ?? [])],
       })),
     ),
     Ping: rpc("Ping", async () => ({})),
-    Get: rpc("Get", async (req, instance) =>
-      withStore(instance, async (s) => ({ data: await s.get(req.key, req.metadata ?? {}) })),
+    Get: rpc("Get", async (req, instance, call) =>
+      withStore(instance, call, async (s) => ({ data: await s.get(req.key, req.metadata ?? {}) })),
     ),
-    BulkGet: rpc("BulkGet", async (req, instance) =>
-      withStore(instance, async (s) => {
+    BulkGet: rpc("BulkGet", async (req, instance, call) =>
+      withStore(instance, call, async (s) => {
         const data: Record<string, SecretResponse> = {};
         for (const [name, secrets] of await s.bulkGet(req.metadata ?? {})) data[name] = { secrets };
         return { data };

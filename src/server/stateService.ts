@@ -94,41 +94,43 @@ export function registerStateStore(
     kit: boolean,
     body: (req: Req, instance: string, call: CallPeer) => Promise<Res>,
   ) => unary<Req, Res>(deps, { service: "StateStore", rpc: name, kit }, body);
-  const withStore = <R>(instance: string, fn: (s: StateStore) => Promise<R>) =>
-    registry.use(stateKind, instance, fn);
+  const withStore = <R>(instance: string, call: CallPeer, fn: (s: StateStore) => Promise<R>) =>
+    registry.use(stateKind, instance, fn, call);
   /** A state operation, counted and timed per instance, backend and operation. */
-  const op = <R>(operation: string, instance: string, fn: (s: StateStore) => Promise<R>) =>
-    registry.use(stateKind, instance, (s) => timed(deps.metrics, instance, s, operation, fn));
+  const op = <R>(operation: string, instance: string, call: CallPeer, fn: (s: StateStore) => Promise<R>) =>
+    registry.use(stateKind, instance, (s) => timed(deps.metrics, instance, s, operation, fn), call);
 
   const handlers: StateStoreHandlers = {
     Init: rpc("Init", false, async (req, instance, call) => {
       await registry.init(stateKind, instance, req.metadata?.properties ?? {}, call.getPeer());
       return {};
     }),
-    Features: rpc("Features", false, (_req, instance) =>
-      withStore(instance, async () => ({ features: [...stateKind.features] })),
+    Features: rpc("Features", false, (_req, instance, call) =>
+      withStore(instance, call, async () => ({ features: [...stateKind.features] })),
     ),
     Ping: rpc("Ping", false, async () => ({})),
-    Get: rpc("Get", true, (req, instance) =>
-      op("get", instance, async (s) => fromGetResult(await s.get(req.key))),
+    Get: rpc("Get", true, (req, instance, call) =>
+      op("get", instance, call, async (s) => fromGetResult(await s.get(req.key))),
     ),
-    BulkGet: rpc("BulkGet", true, (req, instance) =>
-      op("bulkGet", instance, async (s) => {
+    BulkGet: rpc("BulkGet", true, (req, instance, call) =>
+      op("bulkGet", instance, call, async (s) => {
         const keys = req.items.map((i) => i.key);
         const results = await s.bulkGet(keys);
         // One item per requested key, in request order, with the key as requested (spec 4.5).
         return { items: results.map((r, i) => ({ key: keys[i]!, ...fromGetResult(r) })) };
       }),
     ),
-    Set: rpc("Set", true, (req, instance) => op("set", instance, (s) => s.set(toSetInput(req)).then(empty))),
-    Delete: rpc("Delete", true, (req, instance) =>
-      op("delete", instance, (s) => s.delete(toDeleteInput(req)).then(empty)),
+    Set: rpc("Set", true, (req, instance, call) =>
+      op("set", instance, call, (s) => s.set(toSetInput(req)).then(empty)),
     ),
-    BulkSet: rpc("BulkSet", true, (req, instance) =>
-      op("bulkSet", instance, (s) => s.bulkSet(req.items.map(toSetInput)).then(empty)),
+    Delete: rpc("Delete", true, (req, instance, call) =>
+      op("delete", instance, call, (s) => s.delete(toDeleteInput(req)).then(empty)),
     ),
-    BulkDelete: rpc("BulkDelete", true, (req, instance) =>
-      op("bulkDelete", instance, (s) => s.bulkDelete(req.items.map(toDeleteInput)).then(empty)),
+    BulkSet: rpc("BulkSet", true, (req, instance, call) =>
+      op("bulkSet", instance, call, (s) => s.bulkSet(req.items.map(toSetInput)).then(empty)),
+    ),
+    BulkDelete: rpc("BulkDelete", true, (req, instance, call) =>
+      op("bulkDelete", instance, call, (s) => s.bulkDelete(req.items.map(toDeleteInput)).then(empty)),
     ),
   };
   server.addService(svc("StateStore"), handlers);
@@ -137,8 +139,8 @@ export function registerStateStore(
     Transact: unary(
       deps,
       { service: "TransactionalStateStore", rpc: "Transact", kit: false },
-      (req, instance) =>
-        op("transact", instance, async (s) => {
+      (req, instance, call) =>
+        op("transact", instance, call, async (s) => {
           const ops: TransactOp[] = req.operations.map((op) =>
             op.request === "set"
               ? { kind: "set" as const, ...toSetInput(op.set) }
@@ -159,7 +161,7 @@ export function registerStateStore(
     MultiMaxSize: unary(
       deps,
       { service: "TransactionalStoreMultiMaxSize", rpc: "MultiMaxSize", kit: false },
-      (_req, instance) => withStore(instance, async (s) => ({ maxSize: s.maxTransactionOps })),
+      (_req, instance, call) => withStore(instance, call, async (s) => ({ maxSize: s.maxTransactionOps })),
     ),
   };
   server.addService(svc("TransactionalStoreMultiMaxSize"), multi);

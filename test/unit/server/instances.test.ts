@@ -122,4 +122,26 @@ describe("InstanceRegistry", () => {
     await r.init(kind, "s", { path: "b.db" }, "conn-c");
     expect(await r.use(kind, "s", async (f) => f.props.path)).toBe("b.db");
   });
+
+  it("gives a restored instance to the connection whose call restored it", async () => {
+    const { kind } = fakeKind();
+    const saved = path.join(tmp.dir, "own-restart");
+    const before = new InstanceRegistry(new SavedInitStore(saved), testKindContext(tmp.dir), 50);
+    await before.init(kind, "s", { path: "a.db" }, "conn-a");
+    // keyless restarts: daprd A reconnects and calls, it never re-sends Init.
+    const r = new InstanceRegistry(new SavedInitStore(saved), testKindContext(tmp.dir), 50);
+    const peerAsked: string[] = [];
+    const callerA = { getPeer: () => (peerAsked.push("a2"), "conn-a2") };
+    expect(await r.use(kind, "s", async (f) => f.props.path, callerA)).toBe("a.db");
+    expect(await r.use(kind, "s", async (f) => f.props.path, callerA)).toBe("a.db");
+    expect(peerAsked).toEqual(["a2"]); // asked once, when restoring; never on the common path
+    await expect(r.init(kind, "s", { path: "b.db" }, "conn-b")).rejects.toMatchObject({
+      code: "INSTANCE_IN_USE",
+    });
+    await r.init(kind, "s", { path: "a.db" }, "conn-b"); // the same metadata is still shared
+    r.connectionClosed("conn-a2");
+    r.connectionClosed("conn-b");
+    await r.init(kind, "s", { path: "b.db" }, "conn-c"); // no live owner left
+    expect(await r.use(kind, "s", async (f) => f.props.path)).toBe("b.db");
+  });
 });
