@@ -4,6 +4,7 @@
  * never from message text (which is written for people and may change).
  */
 import { describeAzureFailure } from "../errors/azureFailure.js";
+import { causeChain } from "../errors/causeChain.js";
 import { isKeylessError, type ErrorCode } from "../errors/keylessError.js";
 
 export interface FailureFacts {
@@ -13,13 +14,9 @@ export interface FailureFacts {
 }
 
 export function failureFacts(e: unknown): FailureFacts {
-  const codes: ErrorCode[] = [];
-  const seen = new Set<unknown>();
-  for (let cur = e, depth = 0; cur instanceof Error && !seen.has(cur) && depth < 8; depth++) {
-    seen.add(cur);
-    if (isKeylessError(cur)) codes.push(cur.code);
-    cur = cur.cause;
-  }
+  const codes = causeChain(e)
+    .filter(isKeylessError)
+    .map((k) => k.code);
   const f = describeAzureFailure(e);
   return {
     codes,

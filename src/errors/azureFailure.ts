@@ -10,6 +10,7 @@ import { isRestError, type RestError } from "@azure/core-rest-pipeline";
 
 export { failureSummary, type AzureFailure, type FailureKind } from "./azureFailureFacts.js";
 import type { AzureFailure } from "./azureFailureFacts.js";
+import { causeChain } from "./causeChain.js";
 
 const NETWORK_ERRNOS = new Set([
   "ECONNREFUSED",
@@ -27,29 +28,12 @@ const NETWORK_ERRNOS = new Set([
 const TRANSIENT_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 /** 403s that are not about permissions: the secret itself is unreadable by design. */
 const NOT_A_ROLE_PROBLEM = new Set(["SecretDisabled"]);
-const MAX_DEPTH = 8;
-
 /** A property of an unknown value, read without asserting its type. */
 function prop(o: unknown, k: string): unknown {
   return typeof o === "object" && o !== null ? Reflect.get(o, k) : undefined;
 }
 const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
-
-/** The error and its `cause` chain (plus AggregateError members), bounded and cycle-safe. */
-function chain(e: unknown): unknown[] {
-  const out: unknown[] = [];
-  const queue: unknown[] = [e];
-  while (queue.length > 0 && out.length < MAX_DEPTH) {
-    const cur = queue.shift();
-    if (cur === undefined || cur === null || out.includes(cur)) continue;
-    out.push(cur);
-    const inner = prop(cur, "errors");
-    if (Array.isArray(inner)) queue.push(...inner.slice(0, 2));
-    queue.push(prop(cur, "cause"));
-  }
-  return out;
-}
 
 /** Retry-After in seconds or as an HTTP date, or the services' millisecond headers. */
 export function retryAfterFrom(
@@ -99,7 +83,7 @@ function serviceCodeOf(e: RestError): string | undefined {
 export function describeAzureFailure(e: unknown, now = Date.now()): AzureFailure {
   const out: AzureFailure = { kind: "unknown", transient: false, missingRoleHint: false };
   if (e instanceof Error) out.errorName = e.name;
-  for (const cur of chain(e)) {
+  for (const cur of causeChain(e)) {
     if (isRestError(cur)) {
       if (out.status === undefined && cur.statusCode !== undefined) {
         out.status = cur.statusCode;

@@ -4,6 +4,7 @@
  * its message (`... AADSTS70021: ...`); that number and MSAL's own error code are the only things read
  * from the text, and the text itself (which echoes request details) is never passed on.
  */
+import { causeChain } from "../errors/causeChain.js";
 import { errors } from "../errors/catalog.js";
 import type { KeylessError } from "../errors/keylessError.js";
 import type { AssertionClaims } from "./federatedToken.js";
@@ -16,14 +17,9 @@ const ENDPOINTS_UNRESOLVED = "endpoints_resolution_error";
 const NO_FEDERATED_CREDENTIAL = new Set([70021, 700211, 700212, 700213, 7002137, 7002138]);
 
 function texts(e: unknown): string[] {
-  const out: string[] = [];
-  const seen = new Set<unknown>();
-  for (let cur = e, depth = 0; cur instanceof Error && !seen.has(cur) && depth < 8; depth++) {
-    seen.add(cur);
-    out.push(cur.message);
-    cur = cur.cause;
-  }
-  return out;
+  return causeChain(e)
+    .filter((cur): cur is Error => cur instanceof Error)
+    .map((cur) => cur.message);
 }
 
 /** The AADSTS number of an Entra refusal carried by `e`, if any. */
