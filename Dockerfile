@@ -21,9 +21,9 @@ COPY samples/queuereader/package.json ./samples/queuereader/
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json tsconfig.component.json ./
 COPY proto ./proto
-COPY scripts/gen-proto-types.mjs ./scripts/
+COPY scripts/gen-proto-types.mjs scripts/bundle.mjs ./scripts/
 COPY src ./src
-RUN npm run gen && npx tsc -p tsconfig.component.json
+RUN npm run gen && npx tsc -p tsconfig.component.json && node scripts/bundle.mjs
 
 # The component's runtime dependencies only: the workspaces (stand-ins, sample) are dropped from the
 # manifest, so their packages are not installed; versions still come from the one lockfile. better-sqlite3's

@@ -14,7 +14,7 @@ type Cb = (e: null, r: unknown) => void;
 
 const socket = process.argv[2];
 if (!socket) throw new Error("usage: noopServer <socket path>");
-const pkg = loadComponentDefinition();
+const pkg = await loadComponentDefinition();
 const server = new Server();
 const ok = (_call: unknown, cb: Cb) => cb(null, {});
 const PKG = "dapr.proto.components.v1";

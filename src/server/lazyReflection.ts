@@ -15,6 +15,7 @@ import type {
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
+import { commonJsExports } from "../util/commonJsExports.js";
 
 const VERSIONS = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
 const METHOD = "ServerReflectionInfo";
@@ -42,11 +43,11 @@ function rawDefinition(service: string): ServiceDefinition {
 }
 
 async function buildCodecs(
-  loadPackage: () => PackageDefinition,
+  loadPackage: () => Promise<PackageDefinition>,
   services: string[],
 ): Promise<Map<string, Codec>> {
-  const { ReflectionService } = await import("@grpc/reflection");
-  const pkg = loadPackage();
+  const { ReflectionService } = commonJsExports(await import("@grpc/reflection"));
+  const pkg = await loadPackage();
   const codecs = new Map<string, Codec>();
   // addToServer only calls addService; capture what it would register, keyed by service path.
   const capture = {
@@ -68,7 +69,7 @@ async function buildCodecs(
 /** `loadPackage` gives the full package definition (every descriptor); it is called on the first call. */
 export function addLazyReflection(
   server: Server,
-  loadPackage: () => PackageDefinition,
+  loadPackage: () => Promise<PackageDefinition>,
   services: string[],
 ): void {
   let codecs: Promise<Map<string, Codec>> | undefined;

@@ -7,12 +7,12 @@
  * reads. Reflection loads the full definition through proto-loader on its first call.
  */
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@grpc/grpc-js";
-import type * as protoLoader from "@grpc/proto-loader";
+import type { PackageDefinition } from "@grpc/proto-loader";
 import protobuf from "protobufjs";
+import { commonJsExports } from "../util/commonJsExports.js";
 
 function findProtoDir(): string {
   // Works from src/ (tests, tsx) and from dist/src/ (the built server).
@@ -45,10 +45,10 @@ export const COMPONENT_PROTO_FILES = [
 const OPTIONS = { ...loaderOptions, longs: Number, enums: String, includeDirs: [PROTO_DIR] };
 
 /** The full package definition, with every message's descriptors (what server reflection serves). */
-export function loadComponentDefinition(): protoLoader.PackageDefinition {
-  // Required here, not imported at the top: the server's start-up path never needs it.
-  const loader = createRequire(import.meta.url)("@grpc/proto-loader") as typeof protoLoader;
-  return loader.loadSync(COMPONENT_PROTO_FILES, OPTIONS);
+export async function loadComponentDefinition(): Promise<PackageDefinition> {
+  // Imported here, not at the top: the server's start-up path never needs it.
+  const { loadSync } = commonJsExports(await import("@grpc/proto-loader"));
+  return loadSync(COMPONENT_PROTO_FILES, OPTIONS);
 }
 
 /** The component services only, by fully qualified name; encoding as proto-loader's definitions encode. */

@@ -22,7 +22,7 @@ export interface CallError {
   };
 }
 
-const pkgDef = loadComponentDefinition();
+const pkgDef = await loadComponentDefinition();
 const loaded = grpc.loadPackageDefinition(pkgDef) as unknown as {
   dapr: { proto: { components: { v1: Record<string, grpc.ServiceClientConstructor> } } };
 };

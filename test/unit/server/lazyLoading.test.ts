@@ -33,9 +33,9 @@ describe("lazyKind", () => {
 });
 
 describe("service definitions served at start-up", () => {
-  it("encode and decode exactly as @grpc/proto-loader's definitions do", () => {
+  it("encode and decode exactly as @grpc/proto-loader's definitions do", async () => {
     const fast = loadServiceDefinitions();
-    const full = loadComponentDefinition();
+    const full = await loadComponentDefinition();
     const services = Object.keys(fast).sort();
     expect(services).toContain("dapr.proto.components.v1.StateStore");
     expect(services).toContain("dapr.proto.components.v1.SecretStore");
