@@ -324,6 +324,11 @@ export const errors = {
     }
     return fail(`reading it failed (${failureSummary(f)})`);
   },
+  reflectionUnavailable: () =>
+    new KeylessError(
+      "INTERNAL",
+      "keyless could not build its server reflection, so daprd cannot discover its services; see the keyless log",
+    ),
   internal: (op: string) =>
     new KeylessError(
       "INTERNAL",

@@ -7,6 +7,7 @@
  * ReflectionService, and each stream is handed to its handler with the real encoder and decoder.
  */
 import { EventEmitter } from "node:events";
+import { status } from "@grpc/grpc-js";
 import type {
   Server,
   ServerDuplexStream,
@@ -15,6 +16,7 @@ import type {
   UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import type { PackageDefinition } from "@grpc/proto-loader";
+import { errors } from "../errors/catalog.js";
 import { commonJsExports } from "../util/commonJsExports.js";
 
 const VERSIONS = ["grpc.reflection.v1.ServerReflection", "grpc.reflection.v1alpha.ServerReflection"];
@@ -66,11 +68,15 @@ async function buildCodecs(
   return codecs;
 }
 
-/** `loadPackage` gives the full package definition (every descriptor); it is called on the first call. */
+/**
+ * `loadPackage` gives the full package definition (every descriptor); it is called on the first call. If
+ * reflection cannot be built, each reflection call ends with INTERNAL and `onFailure` hears why.
+ */
 export function addLazyReflection(
   server: Server,
   loadPackage: () => Promise<PackageDefinition>,
   services: string[],
+  onFailure: (e: unknown) => void = () => undefined,
 ): void {
   let codecs: Promise<Map<string, Codec>> | undefined;
   for (const service of VERSIONS) {
@@ -86,10 +92,19 @@ export function addLazyReflection(
         return { inner, codec };
       });
       // Requests keep their order: each step chains on the previous one, in arrival order. A failure to
-      // build reflection ends this stream with an error; it never becomes an unhandled rejection.
-      let tail: Promise<unknown> = ready.catch((e: unknown) => stream.destroy(e as Error));
+      // build reflection ends this stream with a status; it never becomes an unhandled rejection.
+      let failed = false;
+      const fail = (e: unknown) => {
+        if (failed) return;
+        failed = true;
+        onFailure(e);
+        // grpc-js sends a stream's error status from its 'error' event; destroy() would close the stream
+        // without one and leave the caller (daprd's discovery) waiting.
+        stream.emit("error", { code: status.INTERNAL, details: errors.reflectionUnavailable().message });
+      };
+      let tail: Promise<unknown> = ready.catch(fail);
       const then = (step: (r: Awaited<typeof ready>) => void) => {
-        tail = tail.then(() => ready.then(step)).catch((e: unknown) => stream.destroy(e as Error));
+        tail = tail.then(() => ready.then(step)).catch(fail);
       };
       stream.on("data", (raw: Buffer) => then(({ inner, codec }) => inner.emit("data", codec.decode(raw))));
       stream.on("end", () => then(({ inner }) => inner.emit("end")));

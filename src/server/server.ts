@@ -4,7 +4,7 @@
  */
 import { Server } from "@grpc/grpc-js";
 import type { InstanceRegistry } from "./instances.js";
-import type { LoggerFactory } from "../observability/logger.js";
+import { errorField, type LoggerFactory } from "../observability/logger.js";
 import { addLazyReflection } from "./lazyReflection.js";
 import type { Metrics } from "../observability/metrics.js";
 import { listenLabelled } from "./listener.js";
@@ -46,7 +46,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
   registerSecretStore(server, pkg, opts.registry, deps);
   registerStateStore(server, pkg, opts.registry, deps);
-  addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES]);
+  addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES], (e) =>
+    log.error(
+      { err: errorField(e) },
+      "server reflection could not be built; daprd cannot discover the services",
+    ),
+  );
 
   const { removedStale } = await prepareSocket(opts.socket);
   if (removedStale) log.warn({ socket: opts.socket }, "removed a stale socket file left by a previous run");
