@@ -59,9 +59,13 @@ EXPOSE 9464
 # garbage under load; capped, the 5-minute mixed state load peaks ~25 MiB lower at the cost of more (cheap)
 # scavenges. --single-threaded-gc: a sidecar shares a core or two with daprd and the app, where V8's GC
 # helper threads mostly wait for a CPU and wake each other; collecting on the main thread alone measured
-# 3-8 µs less CPU per state request (README, Benchmarks). The benches read these flags from this line
+# 3-8 µs less CPU per state request (README, Benchmarks). --initial-old-space-size=8 (MiB): without it V8
+# keeps raising a fresh process's first full-collection limit while requests arrive, so the first ~25 s of
+# load pile up ~35 MiB of dead objects (and the native memory they hold) before one 70 ms collection; with
+# it the mixed state load peaked at 108 MiB instead of 163 (docs/reliability.md, Load), the same limit
+# logic applies from then on, and a ceiling is never set. The benches read these flags from this line
 # (bench/nodeFlags.ts) to measure what ships.
-ENTRYPOINT ["node", "--max-semi-space-size=4", "--single-threaded-gc", "/app/dist/src/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=4", "--single-threaded-gc", "--initial-old-space-size=8", "/app/dist/src/main.js"]
 CMD ["serve"]
 
 FROM component AS with-daprd

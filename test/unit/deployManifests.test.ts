@@ -109,6 +109,7 @@ describe("deploy/aci", () => {
     const flags = command.slice(1, command.indexOf("/app/dist/src/main.js"));
     expect(flags).toEqual(shippedNodeFlags());
     expect(flags).toContain("--single-threaded-gc");
+    expect(flags).toContain("--initial-old-space-size=8");
   });
 
   it("mounts the socket volume in keyless's container only", () => {
