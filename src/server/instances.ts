@@ -191,6 +191,11 @@ export class InstanceRegistry {
       await this.waitUntil(() => !others(), this.handoverGraceMs);
       if (others()) throw errors.instanceInUse(type, instance, differing);
     }
+    this.setOwner(key, props, peer);
+  }
+
+  /** `peer` (if known) becomes the only owner of the instance, which now runs with `props`. */
+  private setOwner(key: string, props: Record<string, string>, peer: string | undefined): void {
     this.owners.set(key, { props: { ...props }, peers: new Set(peer ? [peer] : []) });
   }
 
@@ -319,9 +324,7 @@ export class InstanceRegistry {
     const entry = new Entry(impl, kind.close, this.log);
     this.entries.set(key, entry);
     // An Init would have set an owner (and won above); the connection that needed the instance owns it now.
-    if (!this.owners.has(key)) {
-      this.owners.set(key, { props: { ...saved.properties }, peers: new Set(peer ? [peer] : []) });
-    }
+    if (!this.owners.has(key)) this.setOwner(key, saved.properties, peer);
     this.ctx.metrics?.instanceRestored(kind.category);
     this.log.info(
       { instance, category: kind.category, savedAt: saved.savedAt },
