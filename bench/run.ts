@@ -18,7 +18,7 @@ import { startDaprd, writeResources } from "../test/helpers/daprd.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { freePort } from "../test/helpers/ports.js";
-import { fmt, pairedRatios, summarise, type RatioSpread } from "./stats.js";
+import { fmt, pairedRatios, roundOrder, summarise, type RatioSpread } from "./stats.js";
 import { keylessNodeArgs, keylessNodeOptions } from "./nodeFlags.js";
 import { cpuMs } from "./procCpu.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
@@ -137,8 +137,9 @@ interface StatePair {
   withFloor?: boolean;
 }
 
-// Five alternating rounds: on a shared 2-core machine three left the floor ratio swinging by several percent.
-const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 5);
+// Six rounds, the order reversed every other round (roundOrder): on a shared 2-core machine three left the
+// floor ratio swinging by several percent, and an even count gives every store the same mean position.
+const ROUNDS = Number(process.env.BENCH_STATE_ROUNDS ?? 6);
 /** BENCH_STATE_KINDS ("set", "get" or both, comma-separated) runs a subset of operations. */
 const STATE_KINDS = (process.env.BENCH_STATE_KINDS ?? "set,get")
   .split(",")
@@ -170,7 +171,7 @@ async function benchStatePair(tmp: string, selected: StatePair) {
   const pair = onlySelected(selected);
   if (pair.stores.length === 0) return;
   log(
-    `\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients; ${ROUNDS} rounds of ${STATE_SECONDS / 2}s per store and operation, alternating, median kept`,
+    `\n== ${pair.title}: ${STATE_CONCURRENCY} concurrent HTTP clients; ${ROUNDS} rounds of ${STATE_SECONDS / 2}s per store and operation, order reversed every other round, median kept`,
   );
   const socketDir = path.join(tmp, `${pair.tag}s`);
   const keyless = await startKeyless({
@@ -219,7 +220,7 @@ async function benchStatePair(tmp: string, selected: StatePair) {
       let errs = 0;
       for (const st of pair.stores) await loadPhase(daprd.http, st.name, kind, 1); // warm-up
       for (let round = 0; round < ROUNDS; round++) {
-        for (const st of pair.stores) {
+        for (const st of roundOrder(pair.stores, round)) {
           const pid = st.servedBy === "keyless" ? keyless.proc.pid : noop?.proc.pid;
           const c0 = st.servedBy ? cpuMs(pid) : 0;
           const d0 = cpuMs(daprd.proc.pid);

@@ -38,3 +38,13 @@ export function pairedRatios(a: readonly number[], b: readonly number[]): RatioS
   const median = rs.length % 2 ? rs[m]! : (rs[m - 1]! + rs[m]!) / 2;
   return { median, min: rs[0]!, max: rs[rs.length - 1]! };
 }
+
+/**
+ * The order of the stores in round `round`: as listed in even rounds, reversed in odd ones. With a fixed
+ * order each store always ran at the same place in the round, so drift within a round (the machine
+ * slowing, daprd's heap growing) landed on one side of every pair; alternating gives each store the same
+ * mean position.
+ */
+export function roundOrder<T>(items: readonly T[], round: number): T[] {
+  return round % 2 === 0 ? [...items] : [...items].reverse();
+}

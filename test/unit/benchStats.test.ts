@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { pairedRatios } from "../../bench/stats.js";
+import { pairedRatios, roundOrder } from "../../bench/stats.js";
 
 describe("pairedRatios", () => {
   it("divides each round's pair and gives the median, lowest and highest", () => {
@@ -16,5 +16,22 @@ describe("pairedRatios", () => {
 
   it("answers NaN when there is no round", () => {
     expect(pairedRatios([], [])).toEqual({ median: NaN, min: NaN, max: NaN });
+  });
+});
+
+describe("roundOrder", () => {
+  it("keeps the listed order in even rounds and reverses it in odd ones, without touching the list", () => {
+    const stores = ["keyless", "sqlite", "floor"];
+    expect(roundOrder(stores, 0)).toEqual(["keyless", "sqlite", "floor"]);
+    expect(roundOrder(stores, 1)).toEqual(["floor", "sqlite", "keyless"]);
+    expect(roundOrder(stores, 4)).toEqual(["keyless", "sqlite", "floor"]);
+    expect(stores).toEqual(["keyless", "sqlite", "floor"]);
+  });
+
+  it("gives every store the same mean position over an even number of rounds", () => {
+    const stores = ["a", "b", "c", "d", "e"];
+    const position = (s: string) =>
+      [0, 1, 2, 3].reduce((sum, r) => sum + roundOrder(stores, r).indexOf(s), 0) / 4;
+    expect(new Set(stores.map(position))).toEqual(new Set([2]));
   });
 });
