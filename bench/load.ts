@@ -24,7 +24,7 @@ import { startKeyless, type KeylessProcess } from "../test/helpers/keyless.js";
 import { SocketClient } from "../test/helpers/socketClient.js";
 import { makeTmpDir } from "../test/helpers/tmp.js";
 import { fmt, summarise } from "./stats.js";
-import { keylessNodeArgs, keylessNodeOptions } from "./nodeFlags.js";
+import { shippedKeyless } from "./nodeFlags.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
 
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 300);
@@ -61,8 +61,7 @@ async function main() {
   const keyless: KeylessProcess = await startKeyless({
     socketDir,
     dataDir: path.join(tmp.dir, "d"),
-    nodeArgs: keylessNodeArgs(),
-    env: { ...mi.env(), KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
+    ...shippedKeyless({ ...mi.env(), KEYLESS_LOG_LEVEL: "warn" }),
   });
   const pid = keyless.proc.pid!;
   const resources = writeResources(path.join(tmp.dir, "r"), ["statestore.yaml"], {
@@ -134,8 +133,7 @@ async function mixedState(dir: string) {
   const keyless = await startKeyless({
     socketDir,
     dataDir: path.join(dir, "d2"),
-    nodeArgs: keylessNodeArgs(),
-    env: { KEYLESS_LOG_LEVEL: "warn", NODE_OPTIONS: keylessNodeOptions() },
+    ...shippedKeyless({ KEYLESS_LOG_LEVEL: "warn" }),
   });
   const pid = keyless.proc.pid!;
   const resources = writeResources(path.join(dir, "r2"), ["statestore.yaml"], {});

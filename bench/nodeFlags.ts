@@ -15,6 +15,17 @@ export function shippedNodeFlags(): string[] {
 }
 
 /**
+ * What a benchmarked keyless is started with, as the image starts it: `nodeArgs` for node's command line
+ * and `env` (the caller's variables plus NODE_OPTIONS), both for startKeyless.
+ */
+export function shippedKeyless(env: Record<string, string>): {
+  nodeArgs: string[];
+  env: Record<string, string>;
+} {
+  return { nodeArgs: keylessNodeArgs(), env: { ...env, NODE_OPTIONS: keylessNodeOptions() } };
+}
+
+/**
  * Node's command-line flags for a benchmarked keyless: the shipped ones, then BENCH_KEYLESS_NODE_ARGS
  * (space-separated; a later flag wins, e.g. BENCH_KEYLESS_NODE_ARGS=--max-semi-space-size=16).
  */

@@ -19,7 +19,7 @@ import { makeTmpDir } from "../test/helpers/tmp.js";
 import { waitFor } from "../test/helpers/wait.js";
 import { freePort } from "../test/helpers/ports.js";
 import { fmt, pairedRatios, roundOrder, summarise, type RatioSpread } from "./stats.js";
-import { keylessNodeArgs, keylessNodeOptions } from "./nodeFlags.js";
+import { shippedKeyless } from "./nodeFlags.js";
 import { cpuMs } from "./procCpu.js";
 import { componentYaml } from "../test/helpers/componentYaml.js";
 import { ensureTestTls } from "../dev/tls.js";
@@ -181,12 +181,7 @@ async function benchStatePair(tmp: string, selected: StatePair) {
     // "--import=<abs>/bench/cpuProfile.mjs", which writes /tmp/keyless-<pid>.cpuprofile on SIGTERM;
     // --cpu-prof is refused in NODE_OPTIONS). As shipped: the metrics listener is on (its default), so every
     // state call is counted and timed.
-    nodeArgs: keylessNodeArgs(),
-    env: {
-      KEYLESS_LOG_LEVEL: "warn",
-      NODE_OPTIONS: keylessNodeOptions(),
-      KEYLESS_METRICS_PORT: String(await freePort()),
-    },
+    ...shippedKeyless({ KEYLESS_LOG_LEVEL: "warn", KEYLESS_METRICS_PORT: String(await freePort()) }),
   });
   const noop = pair.withFloor ? startNoop(path.join(socketDir, "noopstate.sock")) : undefined;
   await noop?.ready;
