@@ -4,6 +4,7 @@
  */
 import { failureSummary, type AzureFailure } from "./azureFailureFacts.js";
 import { isKeylessError, KeylessError } from "./keylessError.js";
+import { KEY_VAULT_DOMAINS } from "../secrets/keyVaultDomains.js";
 
 /** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */
 const AUTH_REFUSED = new Set(["InvalidAuthenticationInfo", "AuthenticationFailed"]);
@@ -200,12 +201,12 @@ export const errors = {
     name: string | undefined,
     who: string,
     f: AzureFailure,
-    timeoutMs: number,
+    vault: { timeoutMs: number; hostOutsideKeyVaultDomains?: string | undefined },
     cause: unknown,
   ) => {
     const fail = (reason: string, extra: { transient?: boolean; retryAfterMs?: number } = {}) =>
       errors.sourceFailed(instance, source, name, reason, cause, extra);
-    if (f.kind === "timeout") return fail(`no answer within ${timeoutMs} ms`, { transient: true });
+    if (f.kind === "timeout") return fail(`no answer within ${vault.timeoutMs} ms`, { transient: true });
     if (f.status === 403 && f.serviceCode === "SecretDisabled")
       return fail("the secret is disabled in the vault");
     if (f.status === 403) {
@@ -236,6 +237,15 @@ export const errors = {
     if (f.kind === "network")
       return fail(`the vault is unreachable${f.errno ? ` (${f.errno})` : ""}`, { transient: true });
     if (f.kind === "http") return fail(`the vault answered ${failureSummary(f)}`, { transient: f.transient });
+    const host = vault.hostOutsideKeyVaultDomains;
+    if (host !== undefined) {
+      return fail(
+        `the vault call failed (${failureSummary(f)}); the vault URL's host ${host} is outside Key Vault's domains ` +
+          `(${KEY_VAULT_DOMAINS.join(", ")}), and the Key Vault SDK refuses a vault whose authentication challenge ` +
+          `names a domain the host is not under, as for a private-link name: use https://<vault-name>.vault.azure.net ` +
+          `(private DNS resolves it to the private endpoint)`,
+      );
+    }
     return fail(`the vault call failed (${failureSummary(f)})`);
   },
   /** Why a Tables call failed, from the facts of azureFailure.ts. `who` names the identity or the key kind. */

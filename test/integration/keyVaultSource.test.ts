@@ -9,6 +9,7 @@ describe("keyvault source against the stand-ins", () => {
   const reader = makeIdentity("reader");
   const outsider = makeIdentity("outsider");
   const lister = makeIdentity("lister");
+  const checker = makeIdentity("checker");
   const system = makeIdentity("sys", { systemAssigned: true });
   let env: Awaited<ReturnType<typeof startStandIns>>;
   const pool = new CredentialPool();
@@ -30,7 +31,7 @@ describe("keyvault source against the stand-ins", () => {
   beforeAll(async () => {
     scrubAzureEnv();
     env = await startStandIns({
-      identities: [reader, outsider, lister, system],
+      identities: [reader, outsider, lister, checker, system],
       secrets: [
         { name: "db-password", value: "pw" },
         { name: "disabled-one", value: "x", enabled: false },
@@ -77,6 +78,28 @@ describe("keyvault source against the stand-ins", () => {
     expect((err as Error).message).toContain(outsider.clientId);
     expect((err as Error).message).toContain("Key Vault Secrets User");
     expect((err as Error).message).not.toContain("pw");
+  });
+
+  it("names the host and the fix when the SDK refuses the vault's challenge for a host outside Key Vault's domains", async () => {
+    // A loopback vault normally skips the SDK's challenge-domain check; turning it back on shows through
+    // the real SecretClient what a private-link host (x.privatelink.vaultcore.azure.net) gets.
+    const checked = createKeyVaultSource({
+      instance: "kv",
+      vaultUrl: env.vault.url,
+      credential: pool.get({ kind: "managed", by: "clientId", id: checker.clientId }),
+      nameMapping: "dashes",
+      timeoutMs: 5000,
+      log: pino({ level: "silent" }),
+      clientOptions: { disableChallengeResourceVerification: false },
+    });
+    const err = await checked.get("db-password").catch((e: Error) => e);
+    expect(err).toMatchObject({ code: "SOURCE_FAILED", transient: false });
+    const host = new URL(env.vault.url).hostname;
+    expect((err as Error).message).toContain(`the vault URL's host ${host} is outside Key Vault's domains`);
+    expect((err as Error).message).toContain("https://<vault-name>.vault.azure.net");
+    expect((err as Error).message).not.toContain("pw");
+    // Refused before any token was asked for.
+    expect(env.identity.requests.filter((r) => r.identity === checker.clientId)).toEqual([]);
   });
 
   it("says a disabled secret is disabled", async () => {

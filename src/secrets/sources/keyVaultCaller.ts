@@ -10,6 +10,7 @@
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import type { CachedCredential } from "../../identity/cachedCredential.js";
+import { underKeyVaultDomain } from "../keyVaultDomains.js";
 
 export const KEY_VAULT_SCOPE = "https://vault.azure.net/.default";
 const MAX_RETRIES = 2;
@@ -22,6 +23,12 @@ export function isLoopbackHost(url: string): boolean {
 
 export class KeyVaultCaller {
   private client: SecretClient;
+  /**
+   * The vault URL's host when the SDK checks Key Vault's challenge against it and it lies outside every
+   * Key Vault domain (a private-link or custom name): the check then fails with a plain Error before any
+   * token is asked for, so the failure message needs the host to say why.
+   */
+  readonly hostOutsideKeyVaultDomains: string | undefined;
 
   constructor(
     private readonly vaultUrl: string,
@@ -30,6 +37,9 @@ export class KeyVaultCaller {
     private readonly clientOptions: SecretClientOptions = {},
   ) {
     this.client = this.makeClient();
+    const host = new URL(vaultUrl).hostname;
+    const checked = !(clientOptions.disableChallengeResourceVerification ?? isLoopbackHost(vaultUrl));
+    this.hostOutsideKeyVaultDomains = checked && !underKeyVaultDomain(host) ? host : undefined;
   }
 
   async call<T>(fn: (c: SecretClient, signal: AbortSignal) => Promise<T>): Promise<T> {

@@ -117,7 +117,8 @@ class KeyVaultSource implements SecretSource {
       // Identity failures already name the identity; say which source needed it.
       return errors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });
     }
-    return errors.vaultFailed(instance, this.name, name, this.who, describeAzureFailure(e), timeoutMs, e);
+    const where = { timeoutMs, hostOutsideKeyVaultDomains: this.caller.hostOutsideKeyVaultDomains };
+    return errors.vaultFailed(instance, this.name, name, this.who, describeAzureFailure(e), where, e);
   }
 }
 
