@@ -29,6 +29,8 @@ export class KeyVaultCaller {
    * token is asked for, so the failure message needs the host to say why.
    */
   readonly hostOutsideKeyVaultDomains: string | undefined;
+  /** The challenge names vault.azure.net; a loopback stand-in cannot match that domain. */
+  private readonly skipChallengeCheck: boolean;
 
   constructor(
     private readonly vaultUrl: string,
@@ -36,10 +38,11 @@ export class KeyVaultCaller {
     private readonly timeoutMs: number,
     private readonly clientOptions: SecretClientOptions = {},
   ) {
-    this.client = this.makeClient();
+    this.skipChallengeCheck = clientOptions.disableChallengeResourceVerification ?? isLoopbackHost(vaultUrl);
     const host = new URL(vaultUrl).hostname;
-    const checked = !(clientOptions.disableChallengeResourceVerification ?? isLoopbackHost(vaultUrl));
-    this.hostOutsideKeyVaultDomains = checked && !underKeyVaultDomain(host) ? host : undefined;
+    this.hostOutsideKeyVaultDomains =
+      !this.skipChallengeCheck && !underKeyVaultDomain(host) ? host : undefined;
+    this.client = this.makeClient();
   }
 
   async call<T>(fn: (c: SecretClient, signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -71,9 +74,8 @@ export class KeyVaultCaller {
     return new SecretClient(this.vaultUrl, this.credential, {
       // Retries are ours (see call()), so a throttled vault is not waited on inside the SDK.
       retryOptions: { maxRetries: 0 },
-      // The challenge names vault.azure.net; a loopback stand-in cannot match that domain.
-      disableChallengeResourceVerification: isLoopbackHost(this.vaultUrl),
       ...this.clientOptions,
+      disableChallengeResourceVerification: this.skipChallengeCheck,
     });
   }
 }
