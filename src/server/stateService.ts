@@ -98,7 +98,7 @@ export function registerStateStore(
     registry.use(stateKind, instance, fn, call);
   /** A state operation, counted and timed per instance, backend and operation. */
   const op = <R>(operation: string, instance: string, call: CallPeer, fn: (s: StateStore) => Promise<R>) =>
-    registry.use(stateKind, instance, (s) => timed(deps.metrics, instance, s, operation, fn), call);
+    withStore(instance, call, (s) => timed(deps.metrics, instance, s, operation, fn));
 
   const handlers: StateStoreHandlers = {
     Init: rpc("Init", false, async (req, instance, call) => {
