@@ -270,12 +270,13 @@ async function benchStatePair(tmp: string, selected: StatePair) {
 
 const stateYaml = componentYaml;
 
-const keylessNormal: BenchStore = {
-  name: "statestore",
+/** keyless on SQLite with its defaults, as component `name`. */
+const keylessNormal = (name: string): BenchStore => ({
+  name,
   label: "state.keyless  WAL, synchronous NORMAL (default)",
-  yaml: stateYaml("statestore", "state.keyless", { backend: "sqlite" }),
+  yaml: stateYaml(name, "state.keyless", { backend: "sqlite" }),
   servedBy: "keyless",
-};
+});
 
 async function benchState(tmp: string) {
   const db = (name: string) => path.join(tmp, `${name}.db`);
@@ -286,7 +287,7 @@ async function benchState(tmp: string) {
     title: "2. state through daprd, SQLite at equal durability",
     tag: "sq",
     stores: [
-      keylessNormal,
+      keylessNormal("statestore"),
       {
         name: "builtinnormal",
         label: "state.sqlite   WAL, synchronous NORMAL (connectionString)",
@@ -320,11 +321,7 @@ async function benchState(tmp: string) {
     withFloor: true,
     stores: [
       // Named apart from part 2's, so BENCH_STATE_STORES=keyless,floor runs this pair alone.
-      {
-        ...keylessNormal,
-        name: "keyless",
-        yaml: stateYaml("keyless", "state.keyless", { backend: "sqlite" }),
-      },
+      keylessNormal("keyless"),
       {
         name: "floor",
         label: "no-op pluggable state store (floor)",
