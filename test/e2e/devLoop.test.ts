@@ -13,6 +13,26 @@ import { freePort } from "../helpers/ports.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 
+const PORT_VARS = [
+  "KEYLESS_DEV_IDENTITY_PORT",
+  "KEYLESS_DEV_VAULT_PORT",
+  "AZURITE_BLOB_PORT",
+  "AZURITE_QUEUE_PORT",
+  "AZURITE_TABLE_PORT",
+  "DAPR_HTTP_PORT",
+  "DAPR_GRPC_PORT",
+  "DAPR_METRICS_PORT",
+  "DAPR_INTERNAL_GRPC_PORT",
+  "APP_PORT",
+];
+
+/** A free port for every port the dev loop opens: the defaults may be held by other tests' daprds. */
+async function freeDevPorts(): Promise<Record<string, string>> {
+  const ports: Record<string, string> = {};
+  for (const n of PORT_VARS) ports[n] = String(await freePort());
+  return ports;
+}
+
 describe("the dev loop (scripts/run.sh)", () => {
   const tmp = makeTmpDir("loop");
   let proc: ChildProcess;
@@ -21,20 +41,7 @@ describe("the dev loop (scripts/run.sh)", () => {
   let exited: Promise<void>;
 
   beforeAll(async () => {
-    const names = [
-      "KEYLESS_DEV_IDENTITY_PORT",
-      "KEYLESS_DEV_VAULT_PORT",
-      "AZURITE_BLOB_PORT",
-      "AZURITE_QUEUE_PORT",
-      "AZURITE_TABLE_PORT",
-      "DAPR_HTTP_PORT",
-      "DAPR_GRPC_PORT",
-      "DAPR_METRICS_PORT",
-      "DAPR_INTERNAL_GRPC_PORT",
-      "APP_PORT",
-    ];
-    const ports: Record<string, string> = {};
-    for (const n of names) ports[n] = String(await freePort());
+    const ports = await freeDevPorts();
     appPort = Number(ports.APP_PORT);
     // The repo's components/ point at the default vault port; use a copy that points at this run's.
     const components = path.join(tmp.dir, "components");
@@ -136,6 +143,8 @@ describe("the dev loop with a port already taken", () => {
       env: {
         PATH: process.env.PATH ?? "",
         HOME: process.env.HOME ?? "/tmp",
+        // Only APP_PORT is taken; every other port is free, so the message names exactly one.
+        ...(await freeDevPorts()),
         APP_PORT: String(port),
         KEYLESS_DAPRD: "/nonexistent/daprd",
         KEYLESS_DATA_DIR: path.join(REPO_ROOT, ".test-tmp/loop-port"),
