@@ -8,6 +8,7 @@ import { readProcessConfig } from "./config.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory, errorField } from "./observability/logger.js";
 import { HealthBoard } from "./observability/healthBoard.js";
+import { routeProcessEvents } from "./observability/processEvents.js";
 import { MetricsHub } from "./observability/metrics.js";
 import { readOpsConfig, type OpsConfig } from "./observability/opsConfig.js";
 import { startOpsListener } from "./observability/opsListener.js";
@@ -60,6 +61,7 @@ async function serve(args: string[]): Promise<void> {
   const cfg = readProcessConfig(process.env);
   const loggers = createLoggerFactory({ level: cfg.logLevel, trace: cfg.trace });
   const log = loggers.forArea("main");
+  routeProcessEvents(log);
   let socket: string;
   let access: SocketAccess;
   let ops: OpsConfig;

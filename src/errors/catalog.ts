@@ -135,6 +135,32 @@ export const errors = {
       cause,
       { transient: true, retryAfterMs: waitMs },
     ),
+  /** The cache's own backoff after transient failures: the last failure, and when the vault is asked again. */
+  sourceRetryLater: (
+    instance: string,
+    source: string,
+    name: string | undefined,
+    waitMs: number,
+    failures: number,
+    cause: unknown,
+  ) =>
+    errors.sourceFailed(
+      instance,
+      source,
+      name,
+      `${isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : ""}` +
+        `keyless asks the vault again in ${Math.ceil(waitMs / 1000)}s ` +
+        `(backing off after ${failures} failed call${failures === 1 ? "" : "s"})`,
+      cause,
+      { transient: true },
+    ),
+  /** daprd (or a deadline) gave up on a secret call before it was answered. */
+  secretCallCancelled: (instance: string, name: string, source: string) =>
+    new KeylessError(
+      "SOURCE_FAILED",
+      `secret store ${quote(instance)}: the call for secret ${quote(name)} was cancelled by the caller while ${source} was answering`,
+      { transient: true, reason: "cancelled by the caller" },
+    ),
   secretNotAllowed: (instance: string, name: string, rule: string) =>
     new KeylessError(
       "SECRET_NOT_ALLOWED",

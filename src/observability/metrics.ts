@@ -33,6 +33,8 @@ export interface Metrics {
   instanceRestored(category: string): void;
   refreshAhead(instance: string, outcome: "ok" | "error"): void;
   secretRotated(instance: string): void;
+  /** A cached secret started (+1) or stopped (-1) being answered past its cacheTTL. */
+  staleServing(instance: string, delta: 1 | -1): void;
   rotationEvent(instance: string, type: string): void;
 }
 
@@ -51,6 +53,7 @@ export const noMetrics: Metrics = {
   instanceRestored: noop,
   refreshAhead: noop,
   secretRotated: noop,
+  staleServing: noop,
   rotationEvent: noop,
 };
 
@@ -160,6 +163,9 @@ export class MetricsHub implements Metrics {
   }
   secretRotated(instance: string): void {
     this.sink.secretRotated(instance);
+  }
+  staleServing(instance: string, delta: 1 | -1): void {
+    this.sink.staleServing(instance, delta);
   }
   rotationEvent(instance: string, type: string): void {
     this.sink.rotationEvent(instance, type);

@@ -82,6 +82,13 @@ export class PromMetrics implements Metrics {
     ["instance", "type"],
   );
 
+  private readonly stale = new Gauge({
+    name: "keyless_secrets_served_stale",
+    help: "Cached secrets being answered past their cacheTTL now (the vault is failing; within staleIfError)",
+    labelNames: ["instance"],
+    registers: [this.registry],
+  });
+
   constructor(private readonly now: () => number = Date.now) {
     const expiries = this.expiries;
     const clock = this.now;
@@ -139,6 +146,9 @@ export class PromMetrics implements Metrics {
   }
   secretRotated(instance: string): void {
     this.rotations.inc({ instance });
+  }
+  staleServing(instance: string, delta: 1 | -1): void {
+    this.stale.inc({ instance }, delta);
   }
   rotationEvent(instance: string, type: string): void {
     this.events.inc({ instance, type });

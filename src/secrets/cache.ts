@@ -1,24 +1,33 @@
 /**
- * A cache in front of a remote source (Key Vault):
- * - values are fresh for `ttlMs`; "not here" answers for `negativeTtlMs`;
- * - concurrent misses for the same secret share one request (single flight);
- * - when the source fails transiently (outage, throttling, timeout) a value fetched within
- *   `ttlMs + staleIfErrorMs` is served instead, and a warning says so;
- * - after a Retry-After the source is not called again until that time has passed, for Gets and listings
- *   alike; the error answered meanwhile names the secret asked for, not the one that was throttled;
- * - a listing is cached only when the source answered it completely (a failing source throws);
- * - with `refreshAhead`, a value read since it was fetched is fetched again in the background before its
- *   TTL ends (refreshAhead.ts); while that refresh runs, the value it replaces is still answered, so a
- *   slow vault never shows as latency; a new version is logged ("secret <name> rotated to version <v>").
+ * A cache in front of a remote source (Key Vault). Every decision about time and order (fresh, stale,
+ * backoff, Retry-After, refresh-ahead, rotation) is the state machine's (cacheMachine.ts); this class
+ * runs the vault calls it asks for, keeps the entries, and turns its notices into logs and metrics:
+ * - concurrent Gets for one secret share one vault call; a Get whose caller gives up (its signal aborts)
+ *   is released at once, and a call nobody waits for any more is aborted, unless it is a refresh the
+ *   cache keeps for itself;
+ * - after a failure, the retry time is shared with every cache of the same vault and identity
+ *   (vaultCallBook.ts), so an outage costs one call per secret per backoff step;
+ * - a listing is cached only when the source answered it completely (a failing source throws).
  * Secret values stay inside this object; logs carry names and error codes only.
  */
 import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { Logger } from "../observability/logger.js";
 import { noMetrics, type Metrics } from "../observability/metrics.js";
+import { SharedCalls } from "../util/sharedCalls.js";
 import { SingleFlight } from "../util/singleFlight.js";
+import {
+  step,
+  type CacheEvent,
+  type CachePolicy,
+  type Entry,
+  type Notice,
+  type Reply,
+  type Step,
+} from "./cacheMachine.js";
 import { refreshAheadMs, RefreshAheadTimer, sweepEveryMs } from "./refreshAhead.js";
 import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "./source.js";
+import { VaultCallBook } from "./vaultCallBook.js";
 
 export interface CacheOptions {
   ttlMs: number;
@@ -32,17 +41,10 @@ export interface CacheOptions {
   metrics?: Metrics;
   /** "timer": sweep on a timer; "manual": only when refreshDue() is called (tests with a fake clock). */
   refreshAhead?: "timer" | "manual";
-}
-
-interface Entry<T> {
-  value: T;
-  fetchedAt: number;
-  /** false for a "not here" answer. */
-  found: boolean;
-  /** The version that answered (Key Vault), when the source tells it. */
-  version?: string;
-  /** Read since it was fetched (refresh-ahead keeps only such values fresh). */
-  read?: boolean;
+  /** Shared with the other caches of the same vault and identity; a private one by default. */
+  book?: VaultCallBook;
+  /** Spreads retries; Math.random by default (tests pin it). */
+  jitter?: () => number;
 }
 
 export interface CacheStats {
@@ -52,19 +54,23 @@ export interface CacheStats {
   sourceCalls: number;
 }
 
+type Value = SecretValue | undefined;
+/** How a call ended, for the callers that must know (a rotation event keeps its message on failure). */
+type Outcome = { ok: true } | { ok: false; error: unknown };
+
+const PINNED = "\u0000";
+
 export class CachedSource implements SecretSource {
   readonly name: string;
   readonly stats: CacheStats = { hits: 0, misses: 0, staleServed: 0, sourceCalls: 0 };
-  private readonly entries = new Map<string, Entry<SecretValue | undefined>>();
-  private readonly gets = new SingleFlight<string, SecretValue | undefined>();
-  private listEntry: { key: string; entry: Entry<Map<string, SecretValue>> } | undefined;
+  private readonly entries = new Map<string, Entry<Value>>();
+  private readonly calls = new SharedCalls<string, Outcome>();
+  private listEntry: { key: string; value: Map<string, SecretValue>; fetchedAt: number } | undefined;
   private readonly lists = new SingleFlight<string, Map<string, SecretValue>>();
-  private blockedUntil = 0;
-  private blockedBy: unknown;
   private readonly metrics: Metrics;
   private readonly instance: string;
-  /** Keys being refreshed in the background; their current value is answered meanwhile. */
-  private readonly refreshing = new Set<string>();
+  private readonly policy: CachePolicy;
+  private readonly book: VaultCallBook;
   private readonly timer: RefreshAheadTimer | undefined;
 
   constructor(
@@ -74,6 +80,13 @@ export class CachedSource implements SecretSource {
     this.name = inner.name;
     this.metrics = opts.metrics ?? noMetrics;
     this.instance = opts.instance ?? "";
+    this.book = opts.book ?? new VaultCallBook();
+    this.policy = {
+      ttlMs: opts.ttlMs,
+      staleIfErrorMs: opts.staleIfErrorMs,
+      negativeTtlMs: opts.negativeTtlMs,
+      aheadMs: opts.refreshAhead ? refreshAheadMs(opts.ttlMs) : 0,
+    };
     if (opts.refreshAhead === "timer" && opts.ttlMs > 0) {
       this.timer = new RefreshAheadTimer(this, sweepEveryMs(opts.ttlMs));
       this.timer.start();
@@ -81,108 +94,81 @@ export class CachedSource implements SecretSource {
   }
 
   async get(name: string, options?: GetOptions): Promise<SecretValue | undefined> {
-    const key = options?.version ? `${name}\u0000${options.version}` : name;
-    const now = this.opts.now();
-    const e = this.entries.get(key);
-    if (e && now - e.fetchedAt < (e.found ? this.opts.ttlMs : this.opts.negativeTtlMs)) {
-      this.stats.hits++;
-      this.metrics.cache(this.instance, "hit");
-      e.read = true;
-      return e.value;
-    }
-    if (e?.found && this.refreshing.has(key)) {
-      // Refreshed ahead, but the vault is slow: answer the value being replaced rather than wait.
-      this.stats.staleServed++;
-      this.metrics.cache(this.instance, "stale");
-      return e.value;
-    }
+    const key = options?.version ? `${name}${PINNED}${options.version}` : name;
+    const first = this.apply(key, name, { type: "get" });
+    if (first.call === "background") void this.startBackground(key);
+    if (first.reply?.kind !== "wait") return this.answer(key, first.reply);
     this.stats.misses++;
     this.metrics.cache(this.instance, "miss");
-    return this.gets.run(key, () => this.fetch(key, name, e, () => this.loadVersioned(name, options)));
+    // Joins the call in flight, or starts it (first.call === "foreground"); this caller may leave early.
+    const signal = options?.signal;
+    try {
+      await this.calls.run(key, (s) => this.call(key, name, options, s, true), signal ? { signal } : {});
+    } catch (e) {
+      if (signal?.aborted) throw errors.secretCallCancelled(this.instance, name, this.name);
+      throw e;
+    }
+    return this.answer(key, this.apply(key, name, { type: "get", after: true }).reply, false);
   }
 
   /**
    * Starts a background refresh of every value read since it was fetched whose TTL ends within the
-   * refresh-ahead window (never a pinned version: it cannot change). Returns how many were started.
+   * refresh-ahead window, and ends stale windows that have run out. Returns how many refreshes started.
    */
   refreshDue(): number {
-    if (!this.opts.refreshAhead) return 0;
-    const due = this.opts.now() - (this.opts.ttlMs - refreshAheadMs(this.opts.ttlMs));
     let started = 0;
-    for (const [key, e] of this.entries) {
-      if (!e.found || !e.read || e.fetchedAt > due || key.includes("\u0000") || this.gets.has(key)) continue;
+    for (const key of [...this.entries.keys()]) {
+      const s = this.apply(key, nameOf(key), { type: "sweep", pinned: key.includes(PINNED) });
+      if (!s.call) continue;
       started++;
-      void this.refresh(key).then(
-        () => this.metrics.refreshAhead(this.instance, "ok"),
-        (err: unknown) => {
-          this.metrics.refreshAhead(this.instance, "error");
-          this.opts.log.warn(
-            { source: this.name, secretName: key, code: codeOf(err) },
-            "refresh-ahead failed; the cached value is served until its TTL ends",
-          );
-        },
+      void this.startBackground(key).then((o) =>
+        this.metrics.refreshAhead(this.instance, o.ok ? "ok" : "error"),
       );
     }
     return started;
   }
 
-  /**
-   * Fetches `name` again now (a rotation event), whether or not it was read; only a name this cache
-   * holds. Resolves once the new value is cached.
-   */
+  /** Fetches `name` again now (a rotation event), only a name this cache holds; resolves once cached. */
   async refreshNow(name: string): Promise<boolean> {
-    if (!this.entries.get(name)?.found) return false;
+    if (!this.entries.get(name)?.held) return false;
     await this.refresh(name);
     return true;
   }
 
   /**
    * Fetches again, now, every value held under a name `matches` accepts (a rotation event names the
-   * secret as the vault knows it). Resolves with how many were refreshed once they are cached.
+   * secret as the vault knows it). Resolves with how many were refreshed once they are cached; rejects
+   * when one could not be (the event is then read again later).
    */
   async refreshWhere(matches: (name: string) => boolean): Promise<number> {
     const keys = [...this.entries]
-      .filter(([key, e]) => e.found && !key.includes("\u0000") && matches(key))
+      .filter(([key, e]) => e.held && !key.includes(PINNED) && matches(key))
       .map(([key]) => key);
-    await Promise.all(keys.map((k) => this.refresh(k, { afterRunning: true })));
+    await Promise.all(keys.map((k) => this.refresh(k)));
     return keys.length;
   }
 
-  /**
-   * afterRunning: a fetch already running may have started before the new version existed (a rotation
-   * event), so wait for it and fetch again rather than join it.
-   */
-  private async refresh(key: string, { afterRunning = false } = {}): Promise<void> {
-    while (afterRunning && this.gets.has(key)) await this.gets.get(key)!.catch(() => undefined);
-    const previous = this.entries.get(key);
-    this.refreshing.add(key);
-    try {
-      await this.gets.run(key, () =>
-        this.fetch(key, key, previous, () => this.loadVersioned(key), { staleOnError: false, read: false }),
-      );
-    } finally {
-      this.refreshing.delete(key);
-    }
+  /** Resolves once every vault call running now has settled (tests, and close()). */
+  settled(): Promise<void> {
+    return this.calls.settled();
   }
 
-  private async loadVersioned(name: string, options?: GetOptions): Promise<VersionedValue | undefined> {
-    if (this.inner.getVersioned) return this.inner.getVersioned(name, options);
-    const value = await this.inner.get(name, options);
-    return value === undefined ? undefined : { value };
+  /** Sizes that must stay bounded whatever happens (tests). */
+  get sizes(): { entries: number; calls: number; held: number } {
+    return { entries: this.entries.size, calls: this.calls.size, held: this.book.size };
   }
 
   async list(options?: ListOptions): Promise<Map<string, SecretValue>> {
     const key = String(options?.maxResults ?? "all");
-    const now = this.opts.now();
-    const cached = this.listEntry?.key === key ? this.listEntry.entry : undefined;
-    if (cached && now - cached.fetchedAt < this.opts.ttlMs) return new Map(cached.value);
+    const cached = this.listEntry?.key === key ? this.listEntry : undefined;
+    if (cached && this.opts.now() - cached.fetchedAt < this.opts.ttlMs) return new Map(cached.value);
     const value = await this.lists.run(key, async () => {
       try {
-        const value = await this.callSource(undefined, () => this.inner.list(options));
-        this.listEntry = { key, entry: { value, fetchedAt: this.opts.now(), found: true } };
+        const value = await this.listFromSource(options);
+        this.listEntry = { key, value, fetchedAt: this.opts.now() };
         return value;
       } catch (err) {
-        if (cached && this.canServeStale(cached, err)) {
+        if (cached && this.canServeStaleList(cached.fetchedAt, err)) {
           this.stats.staleServed++;
           this.metrics.cache(this.instance, "stale");
           this.opts.log.warn(
@@ -202,104 +188,242 @@ export class CachedSource implements SecretSource {
     await this.inner.close?.();
   }
 
-  private async fetch(
-    key: string,
-    name: string,
-    previous: Entry<SecretValue | undefined> | undefined,
-    load: () => Promise<VersionedValue | undefined>,
-    /**
-     * staleOnError false: a background refresh fails instead (the value it would replace is still within
-     * its TTL); read false: nobody asked for this value yet (a refresh).
-     */
-    { staleOnError = true, read = true } = {},
-  ): Promise<SecretValue | undefined> {
-    try {
-      const got = await this.callSource(name, load);
-      const version = got?.version;
-      if (previous?.found && got && version && previous.version && version !== previous.version) {
-        // Names and versions only: the value never reaches a log line.
-        this.opts.log.info(
-          { source: this.name, secretName: name, version },
-          `secret ${name} rotated to version ${version}`,
-        );
-        this.metrics.secretRotated(this.instance);
-      }
-      this.remember(key, {
-        value: got?.value,
-        fetchedAt: this.opts.now(),
-        found: got !== undefined,
-        read,
-        ...(version && { version }),
-      });
-      return got?.value;
-    } catch (err) {
-      if (staleOnError && previous?.found && this.canServeStale(previous, err)) {
-        this.stats.staleServed++;
-        this.metrics.cache(this.instance, "stale");
-        this.opts.log.warn(
-          {
-            source: this.name,
-            secretName: name,
-            ageMs: this.opts.now() - previous.fetchedAt,
-            code: codeOf(err),
-          },
-          "serving a cached value past its TTL; the source is failing",
-        );
-        return previous.value;
-      }
-      throw err;
-    }
+  /**
+   * A rotation event: waits for a call already running (it may have started before the new version
+   * existed), then fetches again; fails when the vault did, so the event is not lost.
+   */
+  private async refresh(key: string): Promise<void> {
+    while (this.calls.has(key)) await this.calls.get(key);
+    const s = this.apply(key, key, { type: "rotation" });
+    if (s.reply?.kind === "error") throw this.errorFor(key, s.reply);
+    if (!s.call) return;
+    const outcome = await this.startBackground(key);
+    if (!outcome.ok) throw outcome.error;
   }
 
-  /**
-   * Calls the source unless a Retry-After is in force; records a new Retry-After. While waiting, the
-   * error names `name` (the secret asked for; undefined for a listing), keeping the stored one as cause.
-   */
-  private async callSource<T>(name: string | undefined, load: () => Promise<T>): Promise<T> {
+  /** A background call: kept to its end whoever else joins it (refresh-ahead, retry, rotation). */
+  private startBackground(key: string): Promise<Outcome> {
+    const pinned = key.includes(PINNED);
+    const options: GetOptions | undefined = pinned
+      ? { version: key.slice(key.indexOf(PINNED) + 1) }
+      : undefined;
+    return this.calls.run(key, (signal) => this.call(key, nameOf(key), options, signal, false), {
+      keep: true,
+    });
+  }
+
+  /** One vault call for `key`, unless a hold is in force; its outcome goes through the machine. */
+  private async call(
+    key: string,
+    name: string,
+    options: GetOptions | undefined,
+    signal: AbortSignal,
+    read: boolean,
+  ): Promise<Outcome> {
     const now = this.opts.now();
-    if (now < this.blockedUntil) {
+    const hold = this.book.holdOn(key, now);
+    if (hold) {
       this.metrics.retryAfterWait(this.instance);
-      throw errors.sourceBackingOff(
-        this.opts.instance ?? "",
-        this.name,
-        name,
-        this.blockedUntil - now,
-        this.blockedBy,
-      );
+      const error = this.heldError(name, hold.until - now, hold.error);
+      this.apply(key, name, { type: "failure", error, transient: true, notBefore: hold.until });
+      return { ok: false, error };
     }
     this.stats.sourceCalls++;
     try {
-      const value = await load();
-      this.metrics.keyVaultCall(this.instance, value === undefined ? "not_found" : "ok");
+      const got = await this.load(name, { ...(options?.version && { version: options.version }), signal });
+      this.metrics.keyVaultCall(this.instance, got === undefined ? "not_found" : "ok");
+      this.book.release(key);
+      this.apply(key, name, {
+        type: "answer",
+        found: got !== undefined,
+        value: got?.value,
+        ...(got?.version && { version: got.version }),
+        read,
+      });
+      return { ok: true };
+    } catch (error) {
+      if (signal.aborted) return { ok: false, error };
+      this.metrics.keyVaultCall(this.instance, codeOf(error));
+      this.failed(key, name, error);
+      return { ok: false, error };
+    }
+  }
+
+  private failed(key: string, name: string, error: unknown): void {
+    const transient = isKeylessError(error) && error.transient;
+    const retryAfterMs = isKeylessError(error) ? error.retryAfterMs : undefined;
+    const s = this.apply(key, name, {
+      type: "failure",
+      error,
+      transient,
+      ...(retryAfterMs !== undefined && { retryAfterMs }),
+    });
+    if (retryAfterMs !== undefined) {
+      this.metrics.keyVaultThrottled(this.instance, retryAfterMs);
+      this.book.blockVault(this.opts.now() + retryAfterMs, error);
+    }
+    const retryAt = s.entry?.failure?.retryAt;
+    if (transient && retryAt !== undefined) this.book.hold(key, retryAt, error);
+  }
+
+  private async load(name: string, options: GetOptions): Promise<VersionedValue | undefined> {
+    if (this.inner.getVersioned) return this.inner.getVersioned(name, options);
+    const value = await this.inner.get(name, options);
+    return value === undefined ? undefined : { value };
+  }
+
+  /** Runs one event through the machine, stores the entry it returns and acts on its notices. */
+  private apply(key: string, name: string, ev: CacheEvent<Value>): Step<Value> {
+    const s = step(this.entries.get(key), ev, {
+      now: this.opts.now(),
+      calling: this.calls.has(key),
+      policy: this.policy,
+      jitter: this.opts.jitter ?? Math.random,
+    });
+    this.store(key, s.entry, ev.type === "answer");
+    for (const n of s.notices) this.notice(name, n);
+    return s;
+  }
+
+  private store(key: string, entry: Entry<Value> | undefined, renewed: boolean): void {
+    if (!entry) {
+      this.entries.delete(key);
+      return;
+    }
+    // Oldest fetch first: an answer moves the entry to the end; a full cache drops its oldest.
+    if (renewed) this.entries.delete(key);
+    this.entries.set(key, entry);
+    if (this.entries.size <= this.opts.maxEntries) return;
+    const oldest = this.entries.keys().next().value!;
+    const evicted = step(this.entries.get(oldest), { type: "evict" }, this.stepContext(oldest));
+    this.entries.delete(oldest);
+    for (const n of evicted.notices) this.notice(nameOf(oldest), n);
+  }
+
+  private stepContext(key: string) {
+    return {
+      now: this.opts.now(),
+      calling: this.calls.has(key),
+      policy: this.policy,
+      jitter: this.opts.jitter ?? Math.random,
+    };
+  }
+
+  private answer(key: string, reply: Reply<Value> | undefined, count = true): Value {
+    if (!reply || reply.kind === "wait") throw errors.internal(`cache answer for ${nameOf(key)}`);
+    if (reply.kind === "notFound") {
+      if (count) this.hit();
+      return undefined;
+    }
+    if (reply.kind === "error") throw this.errorFor(key, reply);
+    if (reply.stale) {
+      this.stats.staleServed++;
+      this.metrics.cache(this.instance, "stale");
+    } else if (count) this.hit();
+    return reply.value;
+  }
+
+  private hit(): void {
+    this.stats.hits++;
+    this.metrics.cache(this.instance, "hit");
+  }
+
+  /** The error a Get is answered while the vault is not called: the last failure and when it is asked again. */
+  private errorFor(key: string, reply: Extract<Reply<Value>, { kind: "error" }>): unknown {
+    const waitMs = (reply.retryAt ?? 0) - this.opts.now();
+    const failures = this.entries.get(key)?.failure?.count ?? 0;
+    if (waitMs <= 0 || failures === 0) return reply.error;
+    return this.heldError(nameOf(key), waitMs, reply.error, failures);
+  }
+
+  private heldError(name: string, waitMs: number, cause: unknown, failures = 0): unknown {
+    const vault = this.book.vaultHold(this.opts.now());
+    if (vault)
+      return errors.sourceBackingOff(
+        this.instance,
+        this.name,
+        name,
+        vault.until - this.opts.now(),
+        vault.error,
+      );
+    if (isKeylessError(cause) && cause.retryAfterMs !== undefined) {
+      return errors.sourceBackingOff(this.instance, this.name, name, waitMs, cause);
+    }
+    return errors.sourceRetryLater(this.instance, this.name, name, waitMs, Math.max(1, failures), cause);
+  }
+
+  private notice(name: string, n: Notice): void {
+    const log = this.opts.log;
+    const fields = { source: this.name, secretName: name };
+    switch (n.kind) {
+      case "rotated":
+        // Names and versions only: the value never reaches a log line.
+        log.info({ ...fields, version: n.version }, `secret ${name} rotated to version ${n.version}`);
+        this.metrics.secretRotated(this.instance);
+        return;
+      case "staleStarted":
+        this.metrics.staleServing(this.instance, 1);
+        log.warn(
+          { ...fields, ageMs: n.ageMs, code: codeOf(n.error), staleIfErrorMs: this.opts.staleIfErrorMs },
+          `secret ${name}: serving a cached value past its TTL; the source is failing`,
+        );
+        return;
+      case "staleEnded":
+        this.metrics.staleServing(this.instance, -1);
+        if (n.how === "recovered") {
+          log.info(
+            fields,
+            `secret ${name}: the source answers again; no longer serving a cached value past its TTL`,
+          );
+        } else {
+          log.warn(
+            { ...fields, how: n.how },
+            `secret ${name}: stopped serving a cached value past its TTL (${STALE_END[n.how]})`,
+          );
+        }
+    }
+  }
+
+  private async listFromSource(options?: ListOptions): Promise<Map<string, SecretValue>> {
+    const now = this.opts.now();
+    const vault = this.book.vaultHold(now);
+    if (vault) {
+      this.metrics.retryAfterWait(this.instance);
+      throw errors.sourceBackingOff(this.instance, this.name, undefined, vault.until - now, vault.error);
+    }
+    this.stats.sourceCalls++;
+    try {
+      const value = await this.inner.list(options);
+      this.metrics.keyVaultCall(this.instance, "ok");
       return value;
     } catch (err) {
       this.metrics.keyVaultCall(this.instance, codeOf(err));
       if (isKeylessError(err) && err.retryAfterMs !== undefined) {
         this.metrics.keyVaultThrottled(this.instance, err.retryAfterMs);
-        this.blockedUntil = this.opts.now() + err.retryAfterMs;
-        this.blockedBy = err;
+        this.book.blockVault(this.opts.now() + err.retryAfterMs, err);
       }
       throw err;
     }
   }
 
-  private canServeStale(e: { fetchedAt: number }, err: unknown): boolean {
+  private canServeStaleList(fetchedAt: number, err: unknown): boolean {
     return (
       isKeylessError(err) &&
       err.transient &&
-      this.opts.now() - e.fetchedAt < this.opts.ttlMs + this.opts.staleIfErrorMs
+      this.opts.now() - fetchedAt < this.opts.ttlMs + this.opts.staleIfErrorMs
     );
   }
-
-  private remember(key: string, e: Entry<SecretValue | undefined>): void {
-    this.entries.delete(key);
-    this.entries.set(key, e);
-    if (this.entries.size > this.opts.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-  }
 }
+
+const STALE_END = {
+  ranOut: "its staleIfError window ended; the source's error is answered",
+  notFound: "the source no longer has it",
+  refused: "the source refused the call; the error is answered",
+  evicted: "evicted from a full cache",
+  recovered: "the source answers again",
+} as const;
+
+const nameOf = (key: string) => (key.includes(PINNED) ? key.slice(0, key.indexOf(PINNED)) : key);
 
 function codeOf(err: unknown): string {
   return isKeylessError(err) ? err.code : "UNKNOWN";

@@ -17,6 +17,8 @@ export interface SecretSource {
 export interface GetOptions {
   /** A specific version (Key Vault `version_id`); sources without versions ignore it. */
   version?: string;
+  /** Fires when the caller gives up (daprd cancelled the call, or its deadline passed). */
+  signal?: AbortSignal;
 }
 
 export interface VersionedValue {

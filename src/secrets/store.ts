@@ -43,7 +43,11 @@ export class SecretStore {
    * SECRET_NOT_ALLOWED for names the policy excludes, and SOURCE_FAILED when a source is broken (the chain
    * stops there: a failing vault never falls through to a local file unnoticed).
    */
-  async get(name: string, metadata: Record<string, string> = {}): Promise<Record<string, string>> {
+  async get(
+    name: string,
+    metadata: Record<string, string> = {},
+    signal?: AbortSignal,
+  ): Promise<Record<string, string>> {
     let source = "none";
     try {
       validateSecretName(this.instance, name);
@@ -51,7 +55,7 @@ export class SecretStore {
       const version = metadata.version_id || undefined;
       for (const s of this.sources) {
         source = s.name;
-        const value = await s.get(name, version ? { version } : undefined);
+        const value = await s.get(name, { ...(version && { version }), ...(signal && { signal }) });
         if (value !== undefined) {
           this.metrics.secretRequest(this.instance, source, "ok");
           return asMap(name, value);

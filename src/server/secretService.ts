@@ -9,6 +9,7 @@ import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretRespo
 import type { InstanceRegistry } from "./instances.js";
 import { lazyKind } from "../components/lazyKind.js";
 import type { SecretStore } from "../secrets/store.js";
+import { callSignal } from "./callSignal.js";
 import { unary, type CallPeer, type RpcDeps } from "./unary.js";
 
 const PKG = "dapr.proto.components.v1";
@@ -42,7 +43,9 @@ export function registerSecretStore(
     ),
     Ping: rpc("Ping", async () => ({})),
     Get: rpc("Get", async (req, instance, call) =>
-      withStore(instance, call, async (s) => ({ data: await s.get(req.key, req.metadata ?? {}) })),
+      withStore(instance, call, async (s) => ({
+        data: await s.get(req.key, req.metadata ?? {}, callSignal(call)),
+      })),
     ),
     BulkGet: rpc("BulkGet", async (req, instance, call) =>
       withStore(instance, call, async (s) => {

@@ -7,6 +7,7 @@ import { errors } from "../errors/catalog.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import { errorField, type Logger } from "../observability/logger.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { CancellableCall } from "./callSignal.js";
 import type { StatusEncoder } from "./toStatus.js";
 
 export const INSTANCE_HEADER = "x-component-instance";
@@ -25,7 +26,7 @@ export interface RpcSpec {
 }
 
 /** The calling connection, for the few RPCs (Init) that ask which daprd sent them (see listener.ts). */
-export interface CallPeer {
+export interface CallPeer extends CancellableCall {
   getPeer(): string;
 }
 

@@ -2,26 +2,17 @@
  * The last project of the suite: scans everything every test file recorded (test/helpers/suiteRecord.ts):
  * every keyless log line, every daprd log line, every error answer and every doctor output of the whole
  * run, against every canary any test planted (secret values, issued tokens, SAS, account keys,
- * connection strings). Run alone it scans whatever the last run left.
+ * connection strings). It reads only the current run's record, and fails when that holds nothing.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseStrictJson } from "../helpers/strictJson.js";
 import { SUITE_RECORD_DIR } from "../helpers/suiteRecord.js";
 
-/** This run's record; run alone (nothing recorded by this run), the latest run that recorded something. */
-function recordDir(): string {
-  const has = (d: string) => existsSync(d) && readdirSync(d).length > 0;
-  if (has(SUITE_RECORD_DIR)) return SUITE_RECORD_DIR;
-  const parent = path.dirname(SUITE_RECORD_DIR);
-  const runs = readdirSync(parent)
-    .map((d) => path.join(parent, d))
-    .filter(has)
-    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
-  return runs[0] ?? SUITE_RECORD_DIR;
-}
-const dir = recordDir();
+// This run's record only: a scan that fell back to an older run's records would pass on output this run
+// never made. Nothing recorded by this run fails the first test below.
+const dir = SUITE_RECORD_DIR;
 const files = existsSync(dir) ? readdirSync(dir) : [];
 const read = (prefix: string) =>
   files
@@ -37,7 +28,7 @@ describe("the whole suite's output", () => {
   const keyless = read("keyless");
 
   it("has every keyless log line as one JSON object with unique keys", () => {
-    expect(keyless.length).toBeGreaterThan(0);
+    expect(keyless.length, `no keyless output was recorded by this run in ${dir}`).toBeGreaterThan(0);
     const bad: string[] = [];
     for (const { line } of keyless) {
       try {
@@ -63,6 +54,7 @@ describe("the whole suite's output", () => {
 
   it("never shows a canary (secret value, token, key, SAS, connection string) anywhere", () => {
     const canaries = [...new Set(read("canaries").map(({ line }) => JSON.parse(line) as string))];
+    expect(canaries.length, "this run planted no canary: the scan would prove nothing").toBeGreaterThan(0);
     const everything = [...keyless, ...read("daprd"), ...read("answers"), ...read("doctor")];
     const hits: string[] = [];
     for (const c of canaries) {

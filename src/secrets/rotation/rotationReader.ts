@@ -16,6 +16,9 @@ import type { HealthBoard } from "../../observability/healthBoard.js";
 import { errorField, type Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { readMessage, type SecretEvent } from "./keyVaultEvent.js";
+import { getEventListeners } from "node:events";
+
+const listenerCount = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
 
 const BATCH = 32;
 const VISIBILITY_S = 60;
@@ -62,6 +65,11 @@ export class RotationReader {
 
   start(): void {
     this.running ??= this.loop();
+  }
+
+  /** Abort listeners on the reader's own signal now (a test checks it stays flat over many polls). */
+  get abortListeners(): number {
+    return listenerCount(this.abort.signal);
   }
 
   async stop(): Promise<void> {
@@ -209,11 +217,18 @@ export class RotationReader {
     this.opts.log.info({ queue: this.opts.queueLabel }, "the rotation queue is readable again");
   }
 
+  /** A pause that ends early on stop(); its abort listener goes with it, however it ends. */
   private sleep(ms: number): Promise<void> {
+    const signal = this.abort.signal;
     return new Promise((resolve) => {
-      const t = setTimeout(resolve, ms);
+      const done = () => {
+        clearTimeout(t);
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const t = setTimeout(done, ms);
       t.unref();
-      this.abort.signal.addEventListener("abort", () => (clearTimeout(t), resolve()), { once: true });
+      signal.addEventListener("abort", done, { once: true });
     });
   }
 }

@@ -4,7 +4,8 @@
  * - a 401 gets exactly one retry with a genuinely new token (the credential renews past every cache, and
  *   the client, whose token cycler holds the old token, is rebuilt); a claims challenge is answered by the
  *   SDK itself, which asks the credential for a token with those claims;
- * - 5xx and connection failures are retried twice with a short backoff;
+ * - 5xx and connection failures are retried twice with a short, jittered backoff that ends at once when
+ *   the call is aborted (its deadline, or the caller's signal: nobody waits for the answer any more);
  * - 429 is never retried here: it goes back to the cache with its Retry-After, where waiting belongs.
  */
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
@@ -19,6 +20,19 @@ const BACKOFF_MS = 200;
 export function isLoopbackHost(url: string): boolean {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** Waits `ms`, or less when `signal` aborts first; leaves no listener behind either way. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 export class KeyVaultCaller {
@@ -45,8 +59,9 @@ export class KeyVaultCaller {
     this.client = this.makeClient();
   }
 
-  async call<T>(fn: (c: SecretClient, signal: AbortSignal) => Promise<T>): Promise<T> {
-    const signal = AbortSignal.timeout(this.timeoutMs);
+  async call<T>(fn: (c: SecretClient, signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
+    const deadline = AbortSignal.timeout(this.timeoutMs);
+    const signal = caller ? AbortSignal.any([deadline, caller]) : deadline;
     let renewed = false;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -65,7 +80,8 @@ export class KeyVaultCaller {
           (f.kind === "network" ||
             (f.kind === "http" && f.status! >= 500 && f.status !== 501 && f.status !== 505));
         if (!retriable) throw e;
-        await new Promise((r) => setTimeout(r, BACKOFF_MS * 2 ** attempt));
+        // Equal jitter: between half and all of the step, so retries of many secrets do not line up.
+        await pause(BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2), signal);
       }
     }
   }

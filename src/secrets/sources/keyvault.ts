@@ -54,7 +54,7 @@ class KeyVaultSource implements SecretSource {
     options?: GetOptions,
   ): Promise<{ value: string; version?: string } | undefined> {
     try {
-      return await this.readVersioned(name, options?.version);
+      return await this.readVersioned(name, options?.version, options?.signal);
     } catch (e) {
       throw this.fail(name, e);
     }
@@ -96,12 +96,14 @@ class KeyVaultSource implements SecretSource {
   private async readVersioned(
     name: string,
     version?: string,
+    caller?: AbortSignal,
   ): Promise<{ value: string; version?: string } | undefined> {
     const vaultName = toKeyVaultName(name, this.opts.nameMapping);
     if (vaultName === undefined) return undefined;
     try {
-      const s = await this.caller.call((c, abortSignal) =>
-        c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
+      const s = await this.caller.call(
+        (c, abortSignal) => c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
+        caller,
       );
       if (s.value === undefined) return undefined;
       return { value: s.value, ...(s.properties.version && { version: s.properties.version }) };

@@ -8,7 +8,7 @@ import type { SecretSource } from "../../../src/secrets/source.js";
 
 const DEFAULT_CACHE_TTL = 300_000;
 
-function setup(ttlMs = DEFAULT_CACHE_TTL) {
+function setup(ttlMs = DEFAULT_CACHE_TTL, staleIfErrorMs = 0) {
   let now = 1_000_000;
   const vault = { value: "canary-v1", version: "v1", calls: 0, gate: undefined as Promise<void> | undefined };
   const source: SecretSource = {
@@ -36,7 +36,7 @@ function setup(ttlMs = DEFAULT_CACHE_TTL) {
   const metrics: Metrics = { ...noMetrics, secretRotated: (i) => void rotations.push(i) };
   const cache = new CachedSource(source, {
     ttlMs,
-    staleIfErrorMs: 0,
+    staleIfErrorMs,
     negativeTtlMs: 10_000,
     maxEntries: 100,
     now: () => now,
@@ -100,8 +100,8 @@ describe("refresh-ahead", () => {
     expect(await cache.get("db")).toBe("canary-v2");
   });
 
-  it("answers the current value while a slow refresh runs past the TTL", async () => {
-    const { cache, vault, advance } = setup();
+  it("answers the current value while a slow refresh runs past the TTL, within staleIfError", async () => {
+    const { cache, vault, advance } = setup(DEFAULT_CACHE_TTL, 3_600_000);
     await cache.get("db");
     let open!: () => void;
     vault.gate = new Promise((r) => (open = r));
@@ -112,8 +112,24 @@ describe("refresh-ahead", () => {
     advance(70_000); // the TTL ended while the vault is still answering
     expect(await cache.get("db")).toBe("canary-v1");
     open();
-    await settle();
+    await cache.settled();
     expect(await cache.get("db")).toBe("canary-v2");
+    expect(vault.calls).toBe(2);
+  });
+
+  it("with staleIfError 0, a Get past the TTL waits for the slow refresh instead of answering the old value", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    let open!: () => void;
+    vault.gate = new Promise((r) => (open = r));
+    vault.value = "canary-v2";
+    vault.version = "v2";
+    advance(240_000);
+    cache.refreshDue();
+    advance(70_000);
+    const answer = cache.get("db");
+    open();
+    expect(await answer).toBe("canary-v2");
     expect(vault.calls).toBe(2);
   });
 

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { liveHeap } from "../../../helpers/liveHeap.js";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { RestError } from "@azure/core-rest-pipeline";
@@ -66,5 +67,49 @@ describe("RotationReader on a queue it cannot read", () => {
     await waitFor("recovery", () => health.reasons().length === 0 || undefined);
     expect(lines.some((l) => l.includes("readable again"))).toBe(true);
     await reader.stop();
+  });
+});
+
+describe("RotationReader over many polls", () => {
+  it("10,000 polls on a fake clock leave its signal's listener count and the live heap where they started", async () => {
+    vi.useFakeTimers();
+    try {
+      let polls = 0;
+      const emptyQueue = {
+        async receiveMessages() {
+          polls++;
+          return { receivedMessageItems: [] };
+        },
+        async deleteMessage() {
+          return {};
+        },
+      };
+      const reader = new RotationReader({
+        instance: "kv",
+        queueLabel: "acct.queue.core.windows.net/kv-events",
+        // A structural stand-in for the two calls the reader makes.
+        client: emptyQueue as unknown as QueueClient,
+        vaultHost: "myvault.vault.azure.net",
+        who: "the system-assigned managed identity",
+        target: { refreshByVaultName: async () => 0 },
+        log: pino({ level: "silent" }),
+        metrics: noMetrics,
+      });
+      reader.start();
+      // The production poll interval (1 s): each advance lets one pause end and the next begin.
+      await vi.advanceTimersByTimeAsync(1_000);
+      const listenersAtStart = reader.abortListeners;
+      const heapAtStart = liveHeap();
+      for (let i = 0; i < 10_000; i++) await vi.advanceTimersByTimeAsync(1_000);
+      expect(polls).toBeGreaterThanOrEqual(10_000);
+      expect(reader.abortListeners).toBe(listenersAtStart);
+      expect(listenersAtStart).toBeLessThanOrEqual(1);
+      // Live heap after a full collection: a listener leak of 10,000 closures would add well over 1 MiB.
+      expect(liveHeap() - heapAtStart).toBeLessThan(1024 * 1024);
+      await reader.stop();
+      expect(reader.abortListeners).toBe(0);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
