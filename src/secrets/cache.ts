@@ -225,7 +225,13 @@ export class CachedSource implements SecretSource {
     if (hold) {
       this.metrics.retryAfterWait(this.instance);
       const error = this.heldError(name, hold.until - now, hold.error);
-      this.apply(key, name, { type: "failure", error, transient: true, notBefore: hold.until });
+      this.apply(key, name, {
+        type: "failure",
+        error,
+        transient: true,
+        notBefore: hold.until,
+        priorFailures: hold.count,
+      });
       return { ok: false, error };
     }
     this.stats.sourceCalls++;
@@ -256,14 +262,15 @@ export class CachedSource implements SecretSource {
       type: "failure",
       error,
       transient,
+      priorFailures: this.book.failuresOf(key),
       ...(retryAfterMs !== undefined && { retryAfterMs }),
     });
     if (retryAfterMs !== undefined) {
       this.metrics.keyVaultThrottled(this.instance, retryAfterMs);
       this.book.blockVault(this.opts.now() + retryAfterMs, error);
     }
-    const retryAt = s.entry?.failure?.retryAt;
-    if (transient && retryAt !== undefined) this.book.hold(key, retryAt, error);
+    const failure = s.entry?.failure;
+    if (transient && failure) this.book.hold(key, failure.retryAt, error, failure.count);
   }
 
   private async load(name: string, options: GetOptions): Promise<VersionedValue | undefined> {
@@ -371,10 +378,7 @@ export class CachedSource implements SecretSource {
       case "staleEnded":
         this.metrics.staleServing(this.instance, -1);
         if (n.how === "recovered") {
-          log.info(
-            fields,
-            `secret ${name}: the source answers again; no longer serving a cached value past its TTL`,
-          );
+          log.info(fields, `secret ${name}: the source answers again; stale serving ended`);
         } else {
           log.warn(
             { ...fields, how: n.how },

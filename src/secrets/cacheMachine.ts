@@ -73,7 +73,18 @@ export type CacheEvent<V> =
   | { type: "sweep"; pinned: boolean }
   | { type: "rotation" }
   | { type: "answer"; found: boolean; value?: V; version?: string; read: boolean }
-  | { type: "failure"; error: unknown; transient: boolean; retryAfterMs?: number; notBefore?: number }
+  /**
+   * notBefore: a retry time another cache of the same vault set; priorFailures: how many failed in a row
+   * before, as far as any cache sharing the vault knows (an evicted entry forgets its own count).
+   */
+  | {
+      type: "failure";
+      error: unknown;
+      transient: boolean;
+      retryAfterMs?: number;
+      notBefore?: number;
+      priorFailures?: number;
+    }
   | { type: "evict" };
 
 export type Reply<V> =
@@ -289,7 +300,7 @@ function onFailure<V>(
     const notices: Notice[] = entry.servingStale ? [{ kind: "staleEnded", how: "refused" }] : [];
     return { entry: { failure, read: entry.read, servingStale: false }, notices };
   }
-  const count = (entry.failure?.count ?? 0) + 1;
+  const count = Math.max(entry.failure?.count ?? 0, ev.priorFailures ?? 0) + 1;
   const retryAt = Math.max(
     now + backoffMs(count, ctx.jitter()),
     now + (ev.retryAfterMs ?? 0),

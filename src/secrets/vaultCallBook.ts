@@ -10,6 +10,8 @@ const MAX_HELD = 10_000;
 export interface Hold {
   until: number;
   error: unknown;
+  /** Transient failures in a row so far (kept after `until` passes, until a success). */
+  count: number;
 }
 
 export class VaultCallBook {
@@ -30,14 +32,19 @@ export class VaultCallBook {
     return this.blocked && now < this.blocked.until ? this.blocked : undefined;
   }
 
-  hold(key: string, until: number, error: unknown): void {
+  /** Transient failures in a row for `key`, by any cache sharing this book. */
+  failuresOf(key: string): number {
+    return this.held.get(key)?.count ?? 0;
+  }
+
+  hold(key: string, until: number, error: unknown, count: number): void {
     this.held.delete(key);
-    this.held.set(key, { until, error });
+    this.held.set(key, { until, error, count });
     if (this.held.size > MAX_HELD) this.held.delete(this.held.keys().next().value!);
   }
 
   blockVault(until: number, error: unknown): void {
-    if (!this.blocked || until > this.blocked.until) this.blocked = { until, error };
+    if (!this.blocked || until > this.blocked.until) this.blocked = { until, error, count: 1 };
   }
 
   release(key: string): void {
