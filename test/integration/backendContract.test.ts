@@ -43,9 +43,13 @@ const openTables = (auth: TablesAuth, table = `contract${tableCounter++}`, timeo
     skipCreateTable: false,
     cleanupIntervalMs: 60_000,
     timeoutMs,
-    now: Date.now,
+    now: clock,
     log,
   });
+
+/** The clock every backend and store here reads: real time, moved ahead by tests of expiry. */
+let skewMs = 0;
+const clock = () => Date.now() + skewMs;
 
 const backends: [string, () => Promise<Backend>][] = [
   [
@@ -58,7 +62,7 @@ const backends: [string, () => Promise<Backend>][] = [
         synchronous: "normal",
         busyTimeoutMs: 1000,
         cleanupIntervalMs: 60_000,
-        now: Date.now,
+        now: clock,
         log,
       }),
   ],
@@ -91,7 +95,7 @@ describe.each(backends)("state backend contract: %s", (name, open) => {
   });
 
   beforeAll(async () => {
-    store = new StateStore("c", await open());
+    store = new StateStore("c", await open(), clock);
   });
   afterAll(async () => store?.close());
 
@@ -167,6 +171,42 @@ describe.each(backends)("state backend contract: %s", (name, open) => {
     expect((await store.get("app||ttl")).value).toBeUndefined();
     await store.set(input("app||ttl", "again", { concurrency: "first-write" }));
     expect((await store.get("app||ttl")).value?.toString()).toBe("again");
+  });
+
+  it("treats an expired key like a deleted one: its old ETag is refused for set, delete and transactions", async () => {
+    const del = (key: string, etag: string | null) =>
+      store.delete({ key, etag, metadata: {}, concurrency: "unspecified" });
+    // A production-like TTL (one hour); the clock is moved past it rather than waited for.
+    for (const k of ["app||x1", "app||x2", "app||x3", "app||x4"]) {
+      await store.set(input(k, "v", { metadata: { ttlInSeconds: "3600" } }));
+    }
+    const etags = await Promise.all(
+      ["app||x1", "app||x2", "app||x3"].map(async (k) => (await store.get(k)).etag!),
+    );
+    skewMs += 3_601_000;
+    try {
+      expect((await store.get("app||x1")).value).toBeUndefined();
+      await expect(store.set(input("app||x1", "back", { etag: etags[0]! }))).rejects.toMatchObject({
+        code: "ETAG_MISMATCH",
+      });
+      await expect(del("app||x2", etags[1]!)).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+      await expect(
+        store.transact([
+          { kind: "set", ...input("app||x3", "back", { etag: etags[2]! }) },
+          { kind: "set", ...input("app||x5", "with it") },
+        ]),
+      ).rejects.toMatchObject({ code: "ETAG_MISMATCH" });
+      const bulk = await store.bulkGet(["app||x1", "app||x2", "app||x3", "app||x4"]);
+      expect(bulk.every((b) => b.value === undefined)).toBe(true);
+      // Nothing came back to life, and first-write sees the keys as free.
+      for (const k of ["app||x1", "app||x2", "app||x3", "app||x5"]) {
+        expect((await store.get(k)).value).toBeUndefined();
+      }
+      await store.set(input("app||x4", "new", { concurrency: "first-write" }));
+      expect((await store.get("app||x4")).value?.toString()).toBe("new");
+    } finally {
+      skewMs = 0;
+    }
   });
 
   it("runs a same-partition transaction atomically and in order", async () => {

@@ -19,7 +19,16 @@ import type { Backend, WriteOp } from "../backend.js";
 import { toTableKey } from "../tablesKey.js";
 import { TablesCaller } from "./tablesCaller.js";
 import { connect, type Connection, type TablesAuth } from "./tablesConnection.js";
-import { CHUNK, decodeEtag, entityOf, isValidEtag, itemOf, MAX_CHUNKS, type Row } from "./tablesEntity.js";
+import {
+  CHUNK,
+  decodeEtag,
+  entityOf,
+  etagExpired,
+  isValidEtag,
+  itemOf,
+  MAX_CHUNKS,
+  type Row,
+} from "./tablesEntity.js";
 import { MAX_BATCH, runTransaction } from "./tablesTransaction.js";
 
 export type { TablesAuth } from "./tablesConnection.js";
@@ -159,6 +168,7 @@ class TablesBackend implements Backend {
 
   private async applyOne(op: WriteOp): Promise<Error | undefined> {
     const { partitionKey, rowKey } = toTableKey(op.key);
+    if (op.etag !== undefined && etagExpired(op.etag, this.opts.now())) return errors.etagMissingRow(op.key);
     try {
       if (op.kind === "delete") {
         const etag = op.etag === undefined ? undefined : decodeEtag(op.etag);

@@ -13,7 +13,7 @@ import type { KeylessError } from "../../errors/keylessError.js";
 import type { WriteOp } from "../backend.js";
 import { toTableKey } from "../tablesKey.js";
 import type { TablesCaller } from "./tablesCaller.js";
-import { decodeEtag, entityOf, itemOf, type Row } from "./tablesEntity.js";
+import { decodeEtag, entityOf, etagExpired, itemOf, type Row } from "./tablesEntity.js";
 
 export const MAX_BATCH = 100;
 
@@ -53,6 +53,9 @@ export function plan(deps: TransactionDeps, ops: readonly WriteOp[]): Planned[] 
   }
   if (byKey.size > MAX_BATCH) throw errors.transactionTooLarge(deps.instance, byKey.size, MAX_BATCH);
   const at = deps.now();
+  for (const [key, { first }] of byKey) {
+    if (first.etag !== undefined && etagExpired(first.etag, at)) throw errors.etagMissingRow(key);
+  }
   return [...byKey].map(([key, { first, last }]) => {
     const entity = entityOf(key, last.kind === "set" ? last : undefined, at);
     const action: TransactionAction =
