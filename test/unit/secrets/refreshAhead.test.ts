@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { Writable } from "node:stream";
+import { liveHeap } from "../../helpers/liveHeap.js";
 import { CachedSource } from "../../../src/secrets/cache.js";
 import { refreshAheadMs, sweepEveryMs } from "../../../src/secrets/refreshAhead.js";
 import { noMetrics, type Metrics } from "../../../src/observability/metrics.js";
@@ -158,5 +159,30 @@ describe("refresh-ahead", () => {
     expect(await cache.refreshNow("db")).toBe(true);
     expect(await cache.get("db")).toBe("canary-v2");
     expect(await cache.refreshNow("other")).toBe(false);
+  });
+});
+
+describe("refresh-ahead over many sweeps", () => {
+  it("10,000 sweeps on a fake clock (production TTL) refresh once per cycle and leave sizes and the live heap where they started", async () => {
+    const { cache, vault, advance } = setup();
+    await cache.get("db");
+    const cycle = async () => {
+      // One sweep period of the default TTL (10 s); a Get every period keeps the value read.
+      advance(sweepEveryMs(DEFAULT_CACHE_TTL));
+      await cache.get("db");
+      cache.refreshDue();
+      await cache.settled();
+    };
+    for (let i = 0; i < 100; i++) await cycle();
+    const heapAtStart = liveHeap();
+    const callsAtStart = vault.calls;
+    for (let i = 0; i < 10_000; i++) await cycle();
+    // 10,000 periods of 10 s are 100,000 s: one refresh per 4-minute refresh point (every 24 periods),
+    // never one per sweep.
+    const refreshes = vault.calls - callsAtStart;
+    expect(refreshes).toBeGreaterThanOrEqual(Math.floor(10_000 / 25));
+    expect(refreshes).toBeLessThanOrEqual(Math.ceil(10_000 / 24) + 1);
+    expect(cache.sizes).toEqual({ entries: 1, calls: 0, held: 0 });
+    expect(liveHeap() - heapAtStart).toBeLessThan(1024 * 1024);
   });
 });
