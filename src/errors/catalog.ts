@@ -9,6 +9,9 @@ import { KEY_VAULT_DOMAINS } from "../secrets/keyVaultDomains.js";
 /** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */
 const AUTH_REFUSED = new Set(["InvalidAuthenticationInfo", "AuthenticationFailed"]);
 
+/** The instance-free reason of an earlier failure, to repeat it for another secret or store ("…; "). */
+const reasonOf = (cause: unknown): string =>
+  isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : "";
 const quote = (s: string, max = 120): string => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
 export const errors = {
@@ -130,8 +133,7 @@ export const errors = {
       instance,
       source,
       name,
-      `${isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : ""}` +
-        `keyless is not calling it again for another ${Math.ceil(waitMs / 1000)}s, as it asked`,
+      `${reasonOf(cause)}keyless is not calling it again for another ${Math.ceil(waitMs / 1000)}s, as it asked`,
       cause,
       { transient: true, retryAfterMs: waitMs },
     ),
@@ -148,8 +150,7 @@ export const errors = {
       instance,
       source,
       name,
-      `${isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : ""}` +
-        `keyless asks the vault again in ${Math.ceil(waitMs / 1000)}s ` +
+      `${reasonOf(cause)}keyless asks the vault again in ${Math.ceil(waitMs / 1000)}s ` +
         `(backing off after ${failures} failed call${failures === 1 ? "" : "s"})`,
       cause,
       { transient: true },

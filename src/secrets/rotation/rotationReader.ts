@@ -15,6 +15,7 @@ import { errors } from "../../errors/catalog.js";
 import type { HealthBoard } from "../../observability/healthBoard.js";
 import { errorField, type Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
+import { abortablePause } from "../../util/abortablePause.js";
 import { readMessage, type SecretEvent } from "./keyVaultEvent.js";
 import { getEventListeners } from "node:events";
 
@@ -219,16 +220,6 @@ export class RotationReader {
 
   /** A pause that ends early on stop(); its abort listener goes with it, however it ends. */
   private sleep(ms: number): Promise<void> {
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(t);
-        signal.removeEventListener("abort", done);
-        resolve();
-      };
-      const t = setTimeout(done, ms);
-      t.unref();
-      signal.addEventListener("abort", done, { once: true });
-    });
+    return abortablePause(ms, this.abort.signal, { unref: true });
   }
 }

@@ -11,6 +11,7 @@
 import { SecretClient, type SecretClientOptions } from "@azure/keyvault-secrets";
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import type { CachedCredential } from "../../identity/cachedCredential.js";
+import { abortablePause } from "../../util/abortablePause.js";
 import { underKeyVaultDomain } from "../keyVaultDomains.js";
 
 export const KEY_VAULT_SCOPE = "https://vault.azure.net/.default";
@@ -20,19 +21,6 @@ const BACKOFF_MS = 200;
 export function isLoopbackHost(url: string): boolean {
   const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
   return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/** Waits `ms`, or less when `signal` aborts first; leaves no listener behind either way. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(t);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const t = setTimeout(done, ms);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export class KeyVaultCaller {
@@ -81,7 +69,7 @@ export class KeyVaultCaller {
             (f.kind === "http" && f.status! >= 500 && f.status !== 501 && f.status !== 505));
         if (!retriable) throw e;
         // Equal jitter: between half and all of the step, so retries of many secrets do not line up.
-        await pause(BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2), signal);
+        await abortablePause(BACKOFF_MS * 2 ** attempt * (0.5 + Math.random() / 2), signal);
       }
     }
   }

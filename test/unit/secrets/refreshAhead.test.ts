@@ -49,6 +49,20 @@ function setup(ttlMs = DEFAULT_CACHE_TTL, staleIfErrorMs = 0) {
   return { cache, vault, lines, rotations, advance: (ms: number) => (now += ms) };
 }
 
+/** A value read, a new version in the vault, a refresh ahead that hangs, and the TTL ending meanwhile. */
+async function slowRefreshPastTtl(world: ReturnType<typeof setup>) {
+  const { cache, vault, advance } = world;
+  await cache.get("db");
+  let open!: () => void;
+  vault.gate = new Promise((r) => (open = r));
+  vault.value = "canary-v2";
+  vault.version = "v2";
+  advance(240_000);
+  cache.refreshDue();
+  advance(70_000); // the TTL ended while the vault is still answering
+  return { ...world, open };
+}
+
 const settle = () => new Promise((r) => setTimeout(r, 10));
 
 describe("refresh-ahead", () => {
@@ -102,15 +116,7 @@ describe("refresh-ahead", () => {
   });
 
   it("answers the current value while a slow refresh runs past the TTL, within staleIfError", async () => {
-    const { cache, vault, advance } = setup(DEFAULT_CACHE_TTL, 3_600_000);
-    await cache.get("db");
-    let open!: () => void;
-    vault.gate = new Promise((r) => (open = r));
-    vault.value = "canary-v2";
-    vault.version = "v2";
-    advance(240_000);
-    cache.refreshDue();
-    advance(70_000); // the TTL ended while the vault is still answering
+    const { cache, vault, open } = await slowRefreshPastTtl(setup(DEFAULT_CACHE_TTL, 3_600_000));
     expect(await cache.get("db")).toBe("canary-v1");
     open();
     await cache.settled();
@@ -119,15 +125,7 @@ describe("refresh-ahead", () => {
   });
 
   it("with staleIfError 0, a Get past the TTL waits for the slow refresh instead of answering the old value", async () => {
-    const { cache, vault, advance } = setup();
-    await cache.get("db");
-    let open!: () => void;
-    vault.gate = new Promise((r) => (open = r));
-    vault.value = "canary-v2";
-    vault.version = "v2";
-    advance(240_000);
-    cache.refreshDue();
-    advance(70_000);
+    const { cache, vault, open } = await slowRefreshPastTtl(setup());
     const answer = cache.get("db");
     open();
     expect(await answer).toBe("canary-v2");
