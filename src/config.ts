@@ -7,6 +7,8 @@ export interface ProcessConfig {
   dataDir: string;
   logLevel: string;
   trace: string[];
+  /** Save credential metadata (connection strings, SAS) to <dataDir>/credentials so restarts restore it. */
+  saveCredentials: boolean;
 }
 
 export function readProcessConfig(env: NodeJS.ProcessEnv): ProcessConfig {
@@ -19,5 +21,6 @@ export function readProcessConfig(env: NodeJS.ProcessEnv): ProcessConfig {
       .split(",")
       .map((s) => s.trim())
       .filter(Boolean),
+    saveCredentials: /^(true|1|yes)$/i.test(env.KEYLESS_SAVE_CREDENTIALS ?? ""),
   };
 }

@@ -45,6 +45,9 @@ environment:
   KEYLESS_SOCKET_MODE             octal mode of the socket (default 0666); e.g. 0660 with KEYLESS_SOCKET_GROUP
   KEYLESS_SOCKET_GROUP            group name or gid given to the socket (keyless's user must belong to it)
   KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
+  KEYLESS_SAVE_CREDENTIALS        true: keep instances' credential metadata (connection strings, SAS) in
+                                  0600 files under $KEYLESS_DATA_DIR/credentials, so a keyless restart
+                                  restores them too (default false: such instances wait for daprd's Init)
   KEYLESS_LOG_LEVEL               info (default), debug, warn, error
   KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
   KEYLESS_METRICS_PORT            port of /metrics, /healthz and /readyz (default 9464; 0 turns it off)
@@ -78,16 +81,22 @@ async function serve(args: string[]): Promise<void> {
   const metrics = new MetricsHub({ disabled: !ops.enabled });
   const health = new HealthBoard();
   const credentials = new CredentialPool(undefined, undefined, metrics);
-  const registry = new InstanceRegistry(new SavedInitStore(path.join(cfg.dataDir, "instances")), {
-    dataDir: cfg.dataDir,
-    baseDir: process.cwd(),
-    env: process.env,
-    now: Date.now,
-    loggers,
-    credentials,
-    metrics,
-    health,
-  });
+  const registry = new InstanceRegistry(
+    new SavedInitStore(
+      path.join(cfg.dataDir, "instances"),
+      cfg.saveCredentials ? path.join(cfg.dataDir, "credentials") : undefined,
+    ),
+    {
+      dataDir: cfg.dataDir,
+      baseDir: process.cwd(),
+      env: process.env,
+      now: Date.now,
+      loggers,
+      credentials,
+      metrics,
+      health,
+    },
+  );
   let running;
   try {
     running = await startServer({ socket, registry, loggers, access, metrics });

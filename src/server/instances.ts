@@ -297,16 +297,23 @@ export class InstanceRegistry {
       throw errors.instanceRestoreFailed(type, instance, "the saved metadata file could not be read", e);
     }
     if (!saved) throw errors.instanceUnknown(type, instance);
-    if (saved.omittedKeys.length > 0) {
+    const missing = saved.omittedKeys.filter((k) => saved.credentials?.[k] === undefined);
+    if (missing.length > 0) {
       throw errors.instanceRestoreFailed(
         type,
         instance,
-        `metadata ${saved.omittedKeys.join(", ")} holds credentials and is never saved to disk`,
+        this.saved.savesCredentials
+          ? `metadata ${missing.join(", ")} holds credentials that were not saved (its Init came before KEYLESS_SAVE_CREDENTIALS was set); restart daprd so it sends Init again`
+          : `metadata ${missing.join(", ")} holds credentials and is never saved to disk; ` +
+              "set KEYLESS_SAVE_CREDENTIALS=true to keep them in a private file keyless restores from, or restart daprd so it sends Init again",
       );
     }
     let impl: unknown;
     try {
-      impl = await kind.build(saved.properties, this.buildContext(kind, instance));
+      impl = await kind.build(
+        { ...saved.properties, ...saved.credentials },
+        this.buildContext(kind, instance),
+      );
     } catch (e) {
       throw errors.instanceRestoreFailed(
         type,
