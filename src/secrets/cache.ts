@@ -24,6 +24,7 @@ import {
   type Notice,
   type Reply,
   type Step,
+  type StepContext,
 } from "./cacheMachine.js";
 import { refreshAheadMs, RefreshAheadTimer, sweepEveryMs } from "./refreshAhead.js";
 import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "./source.js";
@@ -56,7 +57,7 @@ export interface CacheStats {
 
 type Value = SecretValue | undefined;
 /** How a call ended, for the callers that must know (a rotation event keeps its message on failure). */
-type Outcome = { ok: true } | { ok: false; error: unknown };
+type Outcome = { ok: true; value: Value } | { ok: false; error: unknown };
 
 const PINNED = "\u0000";
 
@@ -101,14 +102,26 @@ export class CachedSource implements SecretSource {
     this.stats.misses++;
     this.metrics.cache(this.instance, "miss");
     // Joins the call in flight, or starts it (first.call === "foreground"); this caller may leave early.
+    const outcome = await this.waitOn(key, name, options);
+    const after = this.apply(key, name, { type: "get", after: true }).reply;
+    if (after?.kind !== "wait") return this.answer(key, after, false);
+    // A full cache evicted the entry while this Get waited: answer what the call brought.
+    if (outcome.ok) return outcome.value;
+    throw outcome.error;
+  }
+
+  private async waitOn(key: string, name: string, options: GetOptions | undefined): Promise<Outcome> {
     const signal = options?.signal;
     try {
-      await this.calls.run(key, (s) => this.call(key, name, options, s, true), signal ? { signal } : {});
+      return await this.calls.run(
+        key,
+        (s) => this.call(key, name, options, s, true),
+        signal ? { signal } : {},
+      );
     } catch (e) {
       if (signal?.aborted) throw errors.secretCallCancelled(this.instance, name, this.name);
       throw e;
     }
-    return this.answer(key, this.apply(key, name, { type: "get", after: true }).reply, false);
   }
 
   /**
@@ -246,7 +259,7 @@ export class CachedSource implements SecretSource {
         ...(got?.version && { version: got.version }),
         read,
       });
-      return { ok: true };
+      return { ok: true, value: got?.value };
     } catch (error) {
       if (signal.aborted) return { ok: false, error };
       this.metrics.keyVaultCall(this.instance, codeOf(error));
@@ -281,12 +294,7 @@ export class CachedSource implements SecretSource {
 
   /** Runs one event through the machine, stores the entry it returns and acts on its notices. */
   private apply(key: string, name: string, ev: CacheEvent<Value>): Step<Value> {
-    const s = step(this.entries.get(key), ev, {
-      now: this.opts.now(),
-      calling: this.calls.has(key),
-      policy: this.policy,
-      jitter: this.opts.jitter ?? Math.random,
-    });
+    const s = step(this.entries.get(key), ev, this.stepContext(key));
     this.store(key, s.entry, ev.type === "answer");
     for (const n of s.notices) this.notice(name, n);
     return s;
@@ -307,7 +315,7 @@ export class CachedSource implements SecretSource {
     for (const n of evicted.notices) this.notice(nameOf(oldest), n);
   }
 
-  private stepContext(key: string) {
+  private stepContext(key: string): StepContext {
     return {
       now: this.opts.now(),
       calling: this.calls.has(key),

@@ -362,6 +362,24 @@ describe("CachedSource in an outage (the cases users reported)", () => {
 });
 
 describe("CachedSource: shrunk counterexamples of the model test", () => {
+  it("a Get whose entry a full cache evicted while it waited asks once more instead of failing", async () => {
+    const { v, source } = clockedVault();
+    let open!: () => void;
+    v.gate = new Promise((r) => (open = r));
+    const c = new CachedSource(source, {
+      ttlMs: 300_000,
+      staleIfErrorMs: 0,
+      negativeTtlMs: 1_000,
+      maxEntries: 1,
+      now: () => v.now,
+      log: pino({ level: "silent" }),
+    });
+    const a = c.get("a");
+    const b = c.get("b"); // a full cache of one: "a" makes way
+    open();
+    expect(await Promise.all([a, b])).toEqual(["v1", "v1"]);
+  });
+
   it("an entry evicted during a backoff keeps its failure count (the vault book remembers it)", async () => {
     const { v, source } = clockedVault();
     const c = new CachedSource(source, {
