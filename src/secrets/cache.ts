@@ -161,7 +161,7 @@ export class CachedSource implements SecretSource {
     return keys.length;
   }
 
-  /** Resolves once every vault call running now has settled (tests, and close()). */
+  /** Resolves once every vault call running now has settled (tests wait on it with a fake clock). */
   settled(): Promise<void> {
     return this.calls.settled();
   }
