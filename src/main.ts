@@ -5,6 +5,7 @@
  *   keyless help      usage
  */
 import { readProcessConfig } from "./config.js";
+import { environmentUsage } from "./processSettings.js";
 import { CredentialPool } from "./identity/credentialPool.js";
 import { createLoggerFactory, errorField } from "./observability/logger.js";
 import { HealthBoard } from "./observability/healthBoard.js";
@@ -39,19 +40,7 @@ const USAGE = `usage: keyless [serve|doctor|dev|help]
           (what scripts/run.sh runs after installing and building)
 
 environment:
-  DAPR_COMPONENTS_SOCKETS_FOLDER  socket folder shared with daprd (DAPR_COMPONENT_SOCKETS_FOLDER, the
-                                  injector's name, is read too; both set and different is refused)
-  KEYLESS_COMPONENT_NAME          socket file name without .sock (default keyless)
-  KEYLESS_SOCKET_MODE             octal mode of the socket (default 0666); e.g. 0660 with KEYLESS_SOCKET_GROUP
-  KEYLESS_SOCKET_GROUP            group name or gid given to the socket (keyless's user must belong to it)
-  KEYLESS_DATA_DIR                SQLite files and saved Init metadata (default ~/.local/share/keyless)
-  KEYLESS_SAVE_CREDENTIALS        true: keep instances' credential metadata (connection strings, SAS) in
-                                  0600 files under $KEYLESS_DATA_DIR/credentials, so a keyless restart
-                                  restores them too (default false: such instances wait for daprd's Init)
-  KEYLESS_LOG_LEVEL               info (default), debug, warn, error
-  KEYLESS_TRACE                   comma-separated areas to log at debug: rpc,instances,state,secretstores,server
-  KEYLESS_METRICS_PORT            port of /metrics, /healthz and /readyz (default 9464; 0 turns it off)
-  KEYLESS_METRICS_ADDRESS         address that listener binds (default 0.0.0.0)
+${environmentUsage()}
 `;
 
 async function serve(args: string[]): Promise<void> {
