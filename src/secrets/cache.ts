@@ -17,6 +17,7 @@ import { noMetrics, type Metrics } from "../observability/metrics.js";
 import { SharedCalls } from "../util/sharedCalls.js";
 import { SingleFlight } from "../util/singleFlight.js";
 import {
+  isServable,
   step,
   type CacheEvent,
   type CachePolicy,
@@ -419,11 +420,7 @@ export class CachedSource implements SecretSource {
   }
 
   private canServeStaleList(fetchedAt: number, err: unknown): boolean {
-    return (
-      isKeylessError(err) &&
-      err.transient &&
-      this.opts.now() - fetchedAt < this.opts.ttlMs + this.opts.staleIfErrorMs
-    );
+    return isKeylessError(err) && err.transient && isServable({ fetchedAt }, this.opts.now(), this.policy);
   }
 }
 

@@ -128,10 +128,10 @@ export function backoffMs(count: number, jitter: number): number {
   return Math.round(backoffFloorMs(count) * (1 + JITTER * jitter));
 }
 
-const isFresh = <V>(h: Held<V> | undefined, now: number, p: CachePolicy): boolean =>
+const isFresh = (h: { fetchedAt: number } | undefined, now: number, p: CachePolicy): boolean =>
   h !== undefined && now < h.fetchedAt + p.ttlMs;
 
-export const isServable = <V>(h: Held<V> | undefined, now: number, p: CachePolicy): boolean =>
+export const isServable = (h: { fetchedAt: number } | undefined, now: number, p: CachePolicy): boolean =>
   h !== undefined && now < h.fetchedAt + p.ttlMs + p.staleIfErrorMs;
 
 export function phaseOf<V>(e: Entry<V> | undefined, ctx: StepContext): Phase {

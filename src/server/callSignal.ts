@@ -20,8 +20,8 @@ export function callSignal(call: CancellableCall): AbortSignal | undefined {
     const ms = Math.max(0, at - Date.now());
     const timer = setTimeout(() => controller.abort(new Error("the call's deadline passed")), ms);
     timer.unref();
+    // A cancel aborts the signal too, so this one listener clears the timer either way.
     controller.signal.addEventListener("abort", () => clearTimeout(timer), { once: true });
-    call.on("cancelled", () => clearTimeout(timer));
   }
   return controller.signal;
 }
