@@ -22,6 +22,9 @@ npx --no-install eslint . --max-warnings 0
 npx --no-install prettier --check . --log-level warn
 
 mkdir -p .test-tmp
+# One suite record for the whole run, so the scan also reads what keyless logged under Dapr's Go
+# conformance suites (vitest.config.ts keeps a folder that is already set).
+export KEYLESS_SUITE_RECORD_DIR="$PWD/.test-tmp/suite-record/run-$(date +%s%3N)-$$"
 echo "[test] Dapr's own conformance suites (Go) through daprd's pluggable adapters" >&2
 conformance=0
 bash scripts/conformance-go.sh || conformance=$?
