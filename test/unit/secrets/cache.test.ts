@@ -274,6 +274,36 @@ describe("CachedSource in an outage (the cases users reported)", () => {
     expect(stale).toBe(0);
   });
 
+  it("production values (cacheTTL 5m, staleIfError 1h), a 2-hour outage, a Get a second: the value until 65 min, then the error, and vault calls at most every 16 s", async () => {
+    const { v, source } = clockedVault();
+    const c = cacheOn(source, () => v.now, 300_000, 3_600_000);
+    await c.get("s");
+    const fetchedAt = v.now;
+    v.mode = "down";
+    const answers: { at: number; ok: boolean }[] = [];
+    for (let t = 1; t <= 7_200; t++) {
+      v.now += 1_000;
+      answers.push({
+        at: v.now,
+        ok: await c.get("s").then(
+          () => true,
+          () => false,
+        ),
+      });
+    }
+    const bound = fetchedAt + 300_000 + 3_600_000;
+    expect(answers.filter((a) => a.ok).every((a) => a.at < bound)).toBe(true);
+    expect(answers.filter((a) => !a.ok).every((a) => a.at >= bound)).toBe(true);
+    const outageCalls = v.calls.slice(1);
+    // The first failed call comes when the TTL ends; after that the steps grow to 16 s and stay there.
+    for (let i = 1; i < outageCalls.length; i++) {
+      expect(outageCalls[i]! - outageCalls[i - 1]!).toBeGreaterThanOrEqual(
+        Math.min(16_000, 1_000 * 2 ** (i - 1)),
+      );
+    }
+    expect(outageCalls.length).toBeLessThanOrEqual(Math.ceil((7_200_000 - 300_000) / 16_000) + 5);
+  });
+
   it("the error answered during a backoff names the store, the secret, the source and when the vault is asked again", async () => {
     const { v, source } = clockedVault();
     const c = cacheOn(source, () => v.now, 2_000, 0);
