@@ -247,6 +247,39 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
     }
   }
 
+  /** One vault, read through the source exactly as serve builds it (cache, timeouts, name mapping). */
+  async function vaultCheck(
+    c: ComponentDoc,
+    md: SecretMetadata,
+    spec: IdentitySpec,
+    vaultUrl: string,
+  ): Promise<Check> {
+    try {
+      const source = await buildSource("keyvault", { ...md, vaultUrl, vaultUrls: [vaultUrl] }, ctx(c.name));
+      const some = await source.list({ maxResults: 1 });
+      return {
+        name: `vault ${vaultUrl}`,
+        status: "ok",
+        detail: `reachable; the identity may list and read secrets (${some.size > 0 ? "read one" : "the vault is empty"})`,
+      };
+    } catch (e) {
+      const facts = failureFacts(e);
+      return {
+        name: `vault ${vaultUrl}`,
+        status: "fail",
+        detail: isKeylessError(e) ? e.message : "the vault check failed unexpectedly",
+        fix: hasCode(facts, "IDENTITY_UNKNOWN", "IDENTITY_UNREACHABLE")
+          ? fixForIdentity(
+              facts.codes.find((k) => k.startsWith("IDENTITY_"))!,
+              spec,
+            )
+          : facts.httpStatus === 403
+            ? `az role assignment create --role "Key Vault Secrets User" --assignee <principal id of ${describeIdentity(spec)}> --scope <resource id of the vault>`
+            : "check vaultName / vaultUri / vaultUris and that the vault's firewall lets this app in",
+      };
+    }
+  }
+
   async function secretStoreChecks(c: ComponentDoc, md: SecretMetadata, report: ComponentReport) {
     const spec = identityFromMetadata(md);
     if (md.sources.includes("keyvault") || md.sources.includes("containerapp"))
@@ -257,38 +290,15 @@ export async function runDoctor(opts: DoctorOptions): Promise<DoctorReport> {
         const token = await tokenCheck(spec, KEY_VAULT_SCOPE);
         report.checks.push(token);
         if (token.status !== "ok") continue;
-        try {
-          // The source exactly as serve builds it (cache, timeouts, name mapping included).
-          const source = await buildSource("keyvault", md, ctx(c.name));
-          const some = await source.list({ maxResults: 1 });
-          report.checks.push({
-            name: `vault ${md.vaultUrl}`,
-            status: "ok",
-            detail: `reachable; the identity may list and read secrets (${some.size > 0 ? "read one" : "the vault is empty"})`,
-          });
-          if (md.rotationQueueUrl) {
-            const queueToken = await tokenCheck(spec, STORAGE_SCOPE);
-            report.checks.push(
-              queueToken.status === "ok"
-                ? await rotationQueueCheck(c.name, md.rotationQueueUrl, credentials.get(spec))
-                : queueToken,
-            );
-          }
-        } catch (e) {
-          const facts = failureFacts(e);
-          report.checks.push({
-            name: `vault ${md.vaultUrl}`,
-            status: "fail",
-            detail: isKeylessError(e) ? e.message : "the vault check failed unexpectedly",
-            fix: hasCode(facts, "IDENTITY_UNKNOWN", "IDENTITY_UNREACHABLE")
-              ? fixForIdentity(
-                  facts.codes.find((k) => k.startsWith("IDENTITY_"))!,
-                  spec,
-                )
-              : facts.httpStatus === 403
-                ? `az role assignment create --role "Key Vault Secrets User" --assignee <principal id of ${describeIdentity(spec)}> --scope <resource id of the vault>`
-                : "check vaultName / vaultUri and that the vault's firewall lets this app in",
-          });
+        // Every vault of a failover store is checked alone: failover would hide a broken one.
+        for (const vaultUrl of md.vaultUrls) report.checks.push(await vaultCheck(c, md, spec, vaultUrl));
+        if (md.rotationQueueUrl) {
+          const queueToken = await tokenCheck(spec, STORAGE_SCOPE);
+          report.checks.push(
+            queueToken.status === "ok"
+              ? await rotationQueueCheck(c.name, md.rotationQueueUrl, credentials.get(spec))
+              : queueToken,
+          );
         }
       } else if (kind === "file") {
         try {

@@ -221,6 +221,31 @@ export const errors = {
       `token for ${scope} via ${who} failed${f.status ? ` (HTTP ${f.status})` : ""}${f.errorName ? ` [${f.errorName}]` : ""}`,
       { cause, transient: f.transient },
     ),
+  /**
+   * Every vault of a failover store failed for one call, or is benched after failing: each vault with
+   * its reason, so the operator sees the whole picture (the reasons never hold a value).
+   */
+  vaultsFailed: (opts: {
+    instance: string;
+    source: string;
+    name: string | undefined;
+    failed: readonly { vault: string; reason: string }[];
+    benched: readonly { vault: string; inMs: number }[];
+    cause: unknown;
+  }) =>
+    errors.sourceFailed(
+      opts.instance,
+      opts.source,
+      opts.name,
+      `every vault is failing: ${[
+        ...opts.failed.map((f) => `${f.vault}: ${f.reason}`),
+        ...opts.benched.map(
+          (b) => `${b.vault}: failed before, tried again in ${Math.max(1, Math.ceil(b.inMs / 1000))}s`,
+        ),
+      ].join("; ")}`,
+      opts.cause,
+      { transient: true },
+    ),
   /** Why a Key Vault call failed, from the facts of azureFailure.ts. */
   vaultFailed: (
     instance: string,

@@ -31,6 +31,18 @@ const sourcesText = listText
   })
   .transform((list) => list as SourceKind[]);
 
+// A vault URL is logged and shown by the doctor, so anything that could carry a credential is refused.
+const vaultUrlText = z.url({ protocol: /^https$/, message: "must be an https:// URL" }).refine(
+  (u) => {
+    const url = new URL(u);
+    return !url.search && !url.hash && !url.username && !url.password;
+  },
+  { message: "must be the vault's URL alone (no query string, fragment or user info)" },
+);
+
+/** Vaults one store may fail over across; each is a `vault` label value, so the count stays small. */
+export const MAX_VAULTS = 5;
+
 export const VAULT_SUFFIX = {
   azurepubliccloud: "vault.azure.net",
   azurechinacloud: "vault.azure.cn",
@@ -55,17 +67,10 @@ const secretFields = {
       )
       .optional(),
   ),
-  // The URL is logged and shown by the doctor, so anything that could carry a credential is refused.
-  vaultUri: setting(
-    z
-      .url({ protocol: /^https$/, message: "must be an https:// URL" })
-      .refine(
-        (u) => {
-          const url = new URL(u);
-          return !url.search && !url.hash && !url.username && !url.password;
-        },
-        { message: "must be the vault's URL alone (no query string, fragment or user info)" },
-      )
+  vaultUri: setting(vaultUrlText.optional()),
+  vaultUris: setting(
+    listText
+      .pipe(z.array(vaultUrlText).min(2, "name two vaults or more (or use vaultUri)").max(MAX_VAULTS))
       .optional(),
   ),
   ...identityFields,
@@ -115,7 +120,10 @@ export const { schema: secretMetadataSchema, declaration: secretStoreMetadata } 
 type Parsed = z.infer<typeof secretMetadataSchema>;
 export type SecretMetadata = Parsed & {
   sources: SourceKind[];
+  /** The primary vault (vaultUrls[0]). */
   vaultUrl?: string;
+  /** Every vault, in failover order; empty without a keyvault source. */
+  vaultUrls: string[];
   /** The rotation queue's URL (service endpoint + queue name), when rotationQueue is set. */
   rotationQueueUrl?: string;
 };
@@ -131,12 +139,10 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
   const v = out.value;
   if (!v) return out as ParseOutcome<SecretMetadata>;
   out.problems.push(...identityProblems(v));
-  if (v.vaultName && v.vaultUri) out.problems.push("vaultName, vaultUri: give one of them, not both");
-  const vaultUrl = v.vaultUri
-    ? v.vaultUri.replace(/\/+$/, "")
-    : v.vaultName
-      ? `https://${v.vaultName}.${VAULT_SUFFIX[v.azureEnvironment]}`
-      : undefined;
+  const given = (["vaultName", "vaultUri", "vaultUris"] as const).filter((k) => v[k] !== undefined);
+  if (given.length > 1) out.problems.push(`${given.join(", ")}: give one of them, not several`);
+  const vaultUrls = vaultUrlsOf(v, out.problems);
+  const vaultUrl = vaultUrls[0];
   const sources: SourceKind[] = v.sources ?? [
     ...(v.secretsMountPath || v.containerAppManifest ? (["containerapp"] as const) : []),
     ...(vaultUrl ? (["keyvault"] as const) : []),
@@ -156,7 +162,9 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
     );
   }
   if (sources.includes("keyvault") && !vaultUrl)
-    out.problems.push("vaultName: required when the keyvault source is listed (or give vaultUri)");
+    out.problems.push(
+      "vaultName: required when the keyvault source is listed (or give vaultUri / vaultUris)",
+    );
   if (sources.includes("containerapp") && !v.secretsMountPath && !v.containerAppManifest) {
     out.problems.push(
       "secretsMountPath: the containerapp source needs secretsMountPath and/or containerAppManifest",
@@ -166,8 +174,28 @@ export function parseSecretMetadata(props: Record<string, string>): ParseOutcome
   if (out.problems.length > 0) return { problems: out.problems, unknownKeys: out.unknownKeys };
   return {
     ...out,
-    value: { ...v, sources, ...(vaultUrl && { vaultUrl }), ...(rotationQueueUrl && { rotationQueueUrl }) },
+    value: {
+      ...v,
+      sources,
+      vaultUrls,
+      ...(vaultUrl && { vaultUrl }),
+      ...(rotationQueueUrl && { rotationQueueUrl }),
+    },
   };
+}
+
+/** The vaults in the order they are tried: the primary first. */
+function vaultUrlsOf(v: Parsed, problems: string[]): string[] {
+  const trim = (u: string) => u.replace(/\/+$/, "");
+  if (v.vaultUris) {
+    const urls = v.vaultUris.map(trim);
+    const hosts = urls.map((u) => new URL(u).host.toLowerCase());
+    if (new Set(hosts).size !== hosts.length) problems.push("vaultUris: a vault is listed twice");
+    return urls;
+  }
+  if (v.vaultUri) return [trim(v.vaultUri)];
+  if (v.vaultName) return [`https://${v.vaultName}.${VAULT_SUFFIX[v.azureEnvironment]}`];
+  return [];
 }
 
 function rotationQueueUrlOf(v: Parsed, sources: SourceKind[], problems: string[]): string | undefined {

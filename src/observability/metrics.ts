@@ -36,7 +36,11 @@ export interface Metrics {
   /** A cached secret started (+1) or stopped (-1) being answered past its cacheTTL. */
   staleServing(instance: string, delta: 1 | -1): void;
   rotationEvent(instance: string, type: string): void;
+  /** One call to one vault of a failover store: "ok", "not_found", "refused" (403/401) or "broken". */
+  failoverVaultCall(instance: string, vault: string, outcome: VaultCallOutcome): void;
 }
+
+export type VaultCallOutcome = "ok" | "not_found" | "refused" | "broken";
 
 const noop = () => undefined;
 
@@ -55,6 +59,7 @@ export const noMetrics: Metrics = {
   secretRotated: noop,
   staleServing: noop,
   rotationEvent: noop,
+  failoverVaultCall: noop,
 };
 
 /** One Metrics call as data: its method name and arguments. */
@@ -169,5 +174,8 @@ export class MetricsHub implements Metrics {
   }
   rotationEvent(instance: string, type: string): void {
     this.sink.rotationEvent(instance, type);
+  }
+  failoverVaultCall(instance: string, vault: string, outcome: VaultCallOutcome): void {
+    this.sink.failoverVaultCall(instance, vault, outcome);
   }
 }

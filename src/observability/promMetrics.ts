@@ -4,7 +4,7 @@
  * Every name starts with keyless_; README "Metrics" lists them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { CacheResult, Metrics, SecretOutcome } from "./metrics.js";
+import type { CacheResult, Metrics, SecretOutcome, VaultCallOutcome } from "./metrics.js";
 
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
@@ -81,6 +81,11 @@ export class PromMetrics implements Metrics {
     "Key Vault events read from a rotationQueue, by type (SecretNewVersionCreated, SecretExpired, SecretNearExpiry, foreign, malformed)",
     ["instance", "type"],
   );
+  private readonly failoverCalls = this.counter(
+    "keyless_failover_vault_calls_total",
+    "Calls to each vault of a store with several vaults (vaultUris), by outcome (ok, not_found, refused, broken)",
+    ["instance", "vault", "outcome"],
+  );
 
   private readonly stale = new Gauge({
     name: "keyless_secrets_served_stale",
@@ -152,5 +157,8 @@ export class PromMetrics implements Metrics {
   }
   rotationEvent(instance: string, type: string): void {
     this.events.inc({ instance, type });
+  }
+  failoverVaultCall(instance: string, vault: string, outcome: VaultCallOutcome): void {
+    this.failoverCalls.inc({ instance, vault, outcome });
   }
 }

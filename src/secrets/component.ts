@@ -12,6 +12,9 @@ import { createFileSource } from "./sources/file.js";
 import { SecretStore } from "./store.js";
 import { toKeyVaultName } from "./keyVaultName.js";
 import type { RotationReader } from "./rotation/rotationReader.js";
+import { FailoverSource } from "./failover/failoverSource.js";
+import type { VaultCallBook } from "./vaultCallBook.js";
+import { vaultCallBookFor } from "./vaultCallBooks.js";
 
 /** The rotation reader of each store that has one, stopped when the store closes. */
 const readers = new WeakMap<SecretStore, RotationReader>();
@@ -55,7 +58,7 @@ async function rotationFor(md: SecretMetadata, sources: SecretSource[], ctx: Bui
   return startRotation(
     {
       queueUrl: md.rotationQueueUrl!,
-      vaultUrl: md.vaultUrl!,
+      vaultUrls: md.vaultUrls,
       credential: ctx.credentials.get(identityFromMetadata(md)),
       target: {
         refreshByVaultName: async (vaultName) => {
@@ -74,7 +77,12 @@ async function rotationFor(md: SecretMetadata, sources: SecretSource[], ctx: Bui
   );
 }
 
-function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): SecretSource {
+function cached(
+  source: SecretSource,
+  md: SecretMetadata,
+  ctx: BuildContext,
+  book: VaultCallBook,
+): SecretSource {
   return new CachedSource(source, {
     ttlMs: md.cacheTTL,
     staleIfErrorMs: md.staleIfError,
@@ -85,30 +93,43 @@ function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): Se
     log: ctx.log,
     ...(ctx.metrics && { metrics: ctx.metrics }),
     refreshAhead: "timer",
+    book,
   });
 }
 
+/** The vaults in order (one, or several that fail over), read with one identity, behind the cache. */
 async function keyVault(
-  vaultUrl: string,
+  vaultUrls: readonly string[],
   spec: IdentitySpec,
   md: SecretMetadata,
   ctx: BuildContext,
 ): Promise<SecretSource> {
   // The Key Vault SDK loads with the first store that reads a vault.
   const { createKeyVaultSource } = await import("./sources/keyvault.js");
-  return cached(
+  const credential = ctx.credentials.get(spec);
+  const one = (vaultUrl: string) =>
     createKeyVaultSource({
       instance: ctx.instance,
       vaultUrl,
-      credential: ctx.credentials.get(spec),
+      credential,
       nameMapping: md.nameMapping,
       timeoutMs: md.requestTimeout,
       log: ctx.log,
       ...(ctx.metrics && { metrics: ctx.metrics }),
-    }),
-    md,
-    ctx,
-  );
+    });
+  const source =
+    vaultUrls.length === 1
+      ? one(vaultUrls[0]!)
+      : new FailoverSource(
+          vaultUrls.map((u) => ({ host: new URL(u).host, source: one(u) })),
+          {
+            instance: ctx.instance,
+            log: ctx.log,
+            now: ctx.now,
+            ...(ctx.metrics && { metrics: ctx.metrics }),
+          },
+        );
+  return cached(source, md, ctx, vaultCallBookFor(credential, vaultUrls, md.nameMapping));
 }
 
 /** One source of the chain, as `serve` builds it (also used by `keyless doctor`). */
@@ -129,7 +150,7 @@ export async function buildSource(
     case "env":
       return createEnvSource({ prefix: md.envPrefix!, env: ctx.env });
     case "keyvault":
-      return keyVault(md.vaultUrl!, identityFromMetadata(md), md, ctx);
+      return keyVault(md.vaultUrls, identityFromMetadata(md), md, ctx);
     case "containerapp": {
       const manifest = md.containerAppManifest
         ? await loadContainerAppManifest(ctx.instance, path.resolve(ctx.baseDir, md.containerAppManifest))
@@ -160,7 +181,7 @@ export async function buildSource(
           const key = `${ref.vaultUrl}|${identityKey(spec)}`;
           let src = refSources.get(key);
           if (!src) {
-            src = keyVault(ref.vaultUrl, spec, { ...md, nameMapping: "none" }, ctx);
+            src = keyVault([ref.vaultUrl], spec, { ...md, nameMapping: "none" }, ctx);
             refSources.set(key, src);
           }
           return (await src).get(ref.name, ref.version ? { version: ref.version } : undefined);

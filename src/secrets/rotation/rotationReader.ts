@@ -38,8 +38,8 @@ export interface RotationReaderOptions {
   /** `<service>/<queue>` without query, for messages. */
   queueLabel: string;
   client: QueueClient;
-  /** The vault's host; events for another vault are foreign (loopback stand-ins accept any vault name). */
-  vaultHost: string;
+  /** The vaults' hosts; events for another vault are foreign (loopback stand-ins accept any vault name). */
+  vaultHosts: readonly string[];
   who: string;
   target: RotationTarget;
   log: Logger;
@@ -181,9 +181,11 @@ export class RotationReader {
   }
 
   private ours(event: SecretEvent): boolean {
-    const host = this.opts.vaultHost.replace(/:\d+$/, "");
-    if (/^[\d.]+$|^\[|^localhost$/.test(host)) return true;
-    return host.split(".")[0]!.toLowerCase() === event.vaultName.toLowerCase();
+    return this.opts.vaultHosts.some((h) => {
+      const host = h.replace(/:\d+$/, "");
+      if (/^[\d.]+$|^\[|^localhost$/.test(host)) return true;
+      return host.split(".")[0]!.toLowerCase() === event.vaultName.toLowerCase();
+    });
   }
 
   private failed(e: unknown): void {

@@ -11,7 +11,8 @@ import { RotationReader, type RotationTarget } from "./rotationReader.js";
 
 export interface RotationSetup {
   queueUrl: string;
-  vaultUrl: string;
+  /** Events of these vaults are acted on (a failover store's, or the one vault). */
+  vaultUrls: readonly string[];
   credential: CachedCredential;
   target: RotationTarget;
   pollMs?: number;
@@ -23,7 +24,7 @@ export function startRotation(setup: RotationSetup, ctx: BuildContext): Rotation
     instance: ctx.instance,
     queueLabel: `${url.host}${url.pathname}`,
     client: new QueueClient(setup.queueUrl, setup.credential, { retryOptions: { maxTries: 1 } }),
-    vaultHost: new URL(setup.vaultUrl).host,
+    vaultHosts: setup.vaultUrls.map((u) => new URL(u).host),
     who: describeIdentity(setup.credential.spec),
     target: setup.target,
     log: ctx.log,

@@ -36,7 +36,7 @@ describe("RotationReader on a queue it cannot read", () => {
       queueLabel: "acct.queue.core.windows.net/kv-events",
       // A structural stand-in for the two calls the reader makes.
       client: fakeQueue as unknown as QueueClient,
-      vaultHost: "myvault.vault.azure.net",
+      vaultHosts: ["myvault.vault.azure.net"],
       who: "the system-assigned managed identity",
       target: { refreshByVaultName: async () => 0 },
       log: pino(
@@ -89,7 +89,7 @@ describe("RotationReader over many polls", () => {
         queueLabel: "acct.queue.core.windows.net/kv-events",
         // A structural stand-in for the two calls the reader makes.
         client: emptyQueue as unknown as QueueClient,
-        vaultHost: "myvault.vault.azure.net",
+        vaultHosts: ["myvault.vault.azure.net"],
         who: "the system-assigned managed identity",
         target: { refreshByVaultName: async () => 0 },
         log: pino({ level: "silent" }),
