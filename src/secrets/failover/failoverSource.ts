@@ -102,21 +102,22 @@ export class FailoverSource implements SecretSource {
       // Another call may have started probing this vault while this one tried an earlier vault.
       if (!isOffered(this.health[i]!, this.now())) continue;
       const vault = this.vaults[i]!;
-      this.health[i] = tried(this.health[i]!);
+      const { health, probe } = tried(this.health[i]!);
+      this.health[i] = health;
       try {
         const out = await call(vault.source);
         this.answered(i, secret, out === undefined ? "not_found" : "ok");
         return out;
       } catch (e) {
         if (signal?.aborted) {
-          this.health[i] = abandoned(this.health[i]!);
+          this.health[i] = abandoned(this.health[i]!, probe);
           throw e;
         }
         if (!isKeylessError(e) || !e.transient) {
           this.answered(i, secret, "refused");
           throw e;
         }
-        this.broken(i, e.retryAfterMs);
+        this.broken(i, e.retryAfterMs, probe);
         failed.push({ vault: vault.host, reason: e.reason ?? e.message, error: e });
       }
     }
@@ -132,11 +133,11 @@ export class FailoverSource implements SecretSource {
     this.opts.log.debug({ secretName: name, vault, outcome }, "vault answered");
   }
 
-  private broken(i: number, retryAfterMs: number | undefined): void {
+  private broken(i: number, retryAfterMs: number | undefined, probe: boolean): void {
     const vault = this.vaults[i]!.host;
     const was = this.health[i]!;
     const now = this.now();
-    this.health[i] = broken(was, now, retryAfterMs, this.jitter());
+    this.health[i] = broken(was, now, retryAfterMs, this.jitter(), probe);
     this.metrics.failoverVaultCall(this.opts.instance, vault, "broken");
     const next = this.vaults.find((_v, j) => j !== i && isOffered(this.health[j]!, now));
     const again = Math.ceil((this.health[i]!.until - now) / 1000);

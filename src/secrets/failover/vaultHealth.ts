@@ -45,27 +45,34 @@ export function benchFloorMs(failures: number): number {
   return BENCH_STEPS_MS[Math.min(failures, BENCH_STEPS_MS.length) - 1] ?? 0;
 }
 
-export function tried(h: VaultHealth): VaultHealth {
-  return h.failures === 0 ? h : { ...h, probing: true };
+/** A call picks the vault; it is the probe when the vault was failing. */
+export function tried(h: VaultHealth): { health: VaultHealth; probe: boolean } {
+  return h.failures === 0 ? { health: h, probe: false } : { health: { ...h, probing: true }, probe: true };
 }
 
 export function answered(): VaultHealth {
   return UP;
 }
 
+/**
+ * A transient failure. Only the probe's own end clears `probing`: a call that started before the bench
+ * and fails late must not let a second probe out while the first is still waiting.
+ */
 export function broken(
   h: VaultHealth,
   now: number,
   retryAfterMs: number | undefined,
   jitter: number,
+  probe: boolean,
 ): VaultHealth {
   const failures = h.failures + 1;
   const bench = benchFloorMs(failures) * (1 + MAX_JITTER * Math.min(Math.max(jitter, 0), 1));
-  return { failures, until: now + Math.max(bench, retryAfterMs ?? 0), probing: false };
+  return { failures, until: now + Math.max(bench, retryAfterMs ?? 0), probing: h.probing && !probe };
 }
 
-export function abandoned(h: VaultHealth): VaultHealth {
-  return h.probing ? { ...h, probing: false } : h;
+/** The caller gave up: nothing learnt about the vault, but its probe slot is free again. */
+export function abandoned(h: VaultHealth, probe: boolean): VaultHealth {
+  return probe && h.probing ? { ...h, probing: false } : h;
 }
 
 /** The vaults a call may try now, in the configured order (the primary first). */

@@ -70,6 +70,32 @@ describe("component metadata", () => {
     );
   });
 
+  it("reads vaultUris as vaults in failover order, and refuses what cannot fail over", () => {
+    const ok = parseSecretMetadata({ vaultUris: "https://a.vault.azure.net/, https://b.vault.azure.net" });
+    expect(ok.value?.vaultUrls).toEqual(["https://a.vault.azure.net", "https://b.vault.azure.net"]);
+    expect(ok.value?.vaultUrl).toBe("https://a.vault.azure.net");
+    expect(ok.value?.sources).toEqual(["keyvault"]);
+    const problems = (p: Record<string, string>) => parseSecretMetadata(p).problems.join("; ");
+    expect(problems({ vaultUris: "https://a.vault.azure.net" })).toMatch(/vaultUris: name two vaults or more/);
+    expect(problems({ vaultUris: "https://a.vault.azure.net,https://A.vault.azure.net/" })).toMatch(
+      /vaultUris: a vault is listed twice/,
+    );
+    expect(problems({ vaultUris: "https://a.vault.azure.net,https://b.vault.azure.net/?sig=abc" })).toMatch(
+      /vaultUris.1: must be the vault's URL alone/,
+    );
+    expect(problems({ vaultUris: "https://a.vault.azure.net,http://b.vault.azure.net" })).toMatch(
+      /must be an https:\/\/ URL/,
+    );
+    expect(
+      problems({ vaultName: "myvault", vaultUris: "https://a.vault.azure.net,https://b.vault.azure.net" }),
+    ).toMatch(/vaultName, vaultUris: give one of them, not several/);
+    const six = Array.from({ length: 6 }, (_v, i) => `https://v${i}.vault.azure.net`).join(",");
+    expect(problems({ vaultUris: six })).toMatch(/vaultUris/);
+    expect(parseSecretMetadata({ vaultName: "myvault" }).value?.vaultUrls).toEqual([
+      "https://myvault.vault.azure.net",
+    ]);
+  });
+
   it("derives the source chain from the settings present", () => {
     expect(parseSecretMetadata({ secretsFile: "a.json" }).value?.sources).toEqual(["file"]);
     expect(parseSecretMetadata({ envPrefix: "X_", secretsFile: "a.json" }).value?.sources).toEqual([
