@@ -76,7 +76,9 @@ describe("component metadata", () => {
     expect(ok.value?.vaultUrl).toBe("https://a.vault.azure.net");
     expect(ok.value?.sources).toEqual(["keyvault"]);
     const problems = (p: Record<string, string>) => parseSecretMetadata(p).problems.join("; ");
-    expect(problems({ vaultUris: "https://a.vault.azure.net" })).toMatch(/vaultUris: name two vaults or more/);
+    expect(problems({ vaultUris: "https://a.vault.azure.net" })).toMatch(
+      /vaultUris: name two vaults or more/,
+    );
     expect(problems({ vaultUris: "https://a.vault.azure.net,https://A.vault.azure.net/" })).toMatch(
       /vaultUris: a vault is listed twice/,
     );
