@@ -246,6 +246,9 @@ export const errors = {
       opts.cause,
       { transient: true },
     ),
+  /** A Key Vault certificate whose bundle cannot be split into tls.crt / tls.key (never its bytes). */
+  certificateUnreadable: (instance: string, source: string, name: string, reason: string) =>
+    errors.sourceFailed(instance, source, name, `the certificate cannot be used: ${reason}`),
   /** Why a Key Vault call failed, from the facts of azureFailure.ts. */
   vaultFailed: (
     instance: string,

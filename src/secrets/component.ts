@@ -36,7 +36,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
         ...(md.allowedSecrets && { allowed: md.allowedSecrets }),
         ...(md.deniedSecrets && { denied: md.deniedSecrets }),
       },
-      md.multiValued && md.sources.includes("file"),
+      md.multiValued && (md.sources.includes("file") || md.sources.includes("keyvault")),
       ctx.metrics,
     );
     ctx.log.info(
@@ -115,6 +115,7 @@ async function keyVault(
       nameMapping: md.nameMapping,
       timeoutMs: md.requestTimeout,
       log: ctx.log,
+      certificateParts: md.multiValued,
       ...(ctx.metrics && { metrics: ctx.metrics }),
     });
   const source =
@@ -181,7 +182,8 @@ export async function buildSource(
           const key = `${ref.vaultUrl}|${identityKey(spec)}`;
           let src = refSources.get(key);
           if (!src) {
-            src = keyVault([ref.vaultUrl], spec, { ...md, nameMapping: "none" }, ctx);
+            // Container Apps hands a referenced certificate over as its raw value; so does keyless.
+            src = keyVault([ref.vaultUrl], spec, { ...md, nameMapping: "none", multiValued: false }, ctx);
             refSources.set(key, src);
           }
           return (await src).get(ref.name, ref.version ? { version: ref.version } : undefined);

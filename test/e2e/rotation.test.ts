@@ -17,16 +17,17 @@ import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { waitFor } from "../helpers/wait.js";
 import { componentYaml } from "../helpers/componentYaml.js";
+import { makeCertificates } from "../helpers/certificates.js";
 import { startStack, type Stack } from "./fixture.js";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const b64 = (v: unknown) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64");
 
-function keyVaultData(name: string, version: string) {
+function keyVaultData(name: string, version: string, objectType = "Secret") {
   return {
-    Id: `https://myvault.vault.azure.net/secrets/${name}/${version}`,
+    Id: `https://myvault.vault.azure.net/${objectType.toLowerCase()}s/${name}/${version}`,
     VaultName: "myvault",
-    ObjectType: "Secret",
+    ObjectType: objectType,
     ObjectName: name,
     Version: version,
   };
@@ -34,14 +35,14 @@ function keyVaultData(name: string, version: string) {
 const TOPIC = "/subscriptions/0000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/myvault";
 
 /** As Event Grid writes an Event Grid schema event to a Storage Queue. */
-const eventGrid = (type: string, name: string, version: string) =>
+const eventGrid = (type: string, name: string, version: string, objectType?: string) =>
   b64({
     id: randomUUID(),
     topic: TOPIC,
     subject: name,
     eventType: `Microsoft.KeyVault.${type}`,
     eventTime: new Date().toISOString(),
-    data: keyVaultData(name, version),
+    data: keyVaultData(name, version, objectType),
     dataVersion: "1",
     metadataVersion: "1",
   });
@@ -63,6 +64,8 @@ describe("rotation events from a Storage Queue through daprd", () => {
   let env: Awaited<ReturnType<typeof startStandIns>>;
   let azurite: Azurite;
   let queue: QueueClient;
+  let certQueue: QueueClient;
+  const certs = makeCertificates("rotation-certs");
   let stack: Stack;
   let ops: string;
   const secretUrl = () => `${stack.daprd.http}/v1.0/secrets/kv/api-key`;
@@ -71,12 +74,19 @@ describe("rotation events from a Storage Queue through daprd", () => {
   beforeAll(async () => {
     env = await startStandIns({
       identities: [app],
-      secrets: [{ name: "api-key", value: canary("v1") }],
+      secrets: [
+        { name: "api-key", value: canary("v1") },
+        { name: "tls-cert", value: certs.pfxBase64("modern.pfx"), contentType: "application/x-pkcs12" },
+      ],
       access: { [app.objectId]: "*" },
     });
     azurite = await startTestAzurite();
     queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient("kv-events");
     await queue.create();
+    certQueue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+      "kv-cert-events",
+    );
+    await certQueue.create();
     const port = await freePort();
     ops = `http://127.0.0.1:${port}`;
     stack = await startStack({
@@ -93,6 +103,13 @@ describe("rotation events from a Storage Queue through daprd", () => {
           vaultUri: env.vault.url,
           azureClientId: app.clientId,
           rotationQueue: "kv-events",
+          rotationQueueEndpoint: azurite.queueUrl,
+        }),
+        "kv-certs.yaml": componentYaml("kv-certs", "secretstores.keyless", {
+          vaultUri: env.vault.url,
+          azureClientId: app.clientId,
+          multiValued: "true",
+          rotationQueue: "kv-cert-events",
           rotationQueueEndpoint: azurite.queueUrl,
         }),
         "kv-missing-queue.yaml": componentYaml("kv-missing-queue", "secretstores.keyless", {
@@ -135,6 +152,37 @@ describe("rotation events from a Storage Queue through daprd", () => {
 
   it("serves a new version within 2 seconds of its CloudEvents 1.0 event", async () => {
     await rotateWithin2s((v) => cloudEvent("SecretNewVersionCreated", "api-key", v), "ce");
+  });
+
+  it("serves a certificate's new version (CertificateNewVersionCreated) within 2 seconds, as its parts", async () => {
+    const crtNow = async () =>
+      (
+        (await call("GET", `${stack.daprd.http}/v1.0/secrets/kv-certs/tls-cert`)).json as Record<
+          string,
+          string
+        >
+      )["tls.crt"];
+    const first = await call("GET", `${stack.daprd.http}/v1.0/secrets/kv-certs/tls-cert`);
+    expect(first.status).toBe(200);
+    const before = await crtNow();
+    expect(before).toContain(certs.leafPem.trim().split("\n")[1]);
+    const version = env.vault.setSecret({
+      name: "tls-cert",
+      value: certs.pfxBase64("ec.pfx"),
+      contentType: "application/x-pkcs12",
+    });
+    expect(await crtNow()).toBe(before);
+    await certQueue.sendMessage(
+      eventGrid("CertificateNewVersionCreated", "tls-cert", version, "Certificate"),
+    );
+    await waitFor(
+      "the new certificate",
+      async () => (await crtNow())?.includes(certs.read("ec.crt").split("\n")[1]!) ?? false,
+      {
+        timeoutMs: 2_000,
+        intervalMs: 50,
+      },
+    );
   });
 
   it("deletes malformed and foreign messages with a log line and keeps reading", async () => {
@@ -306,6 +354,10 @@ describe("rotation events from a Storage Queue through daprd", () => {
     azurite = await startTestAzurite({ ports });
     queue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient("kv-events");
     await queue.create();
+    certQueue = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(
+      "kv-cert-events",
+    );
+    await certQueue.create();
     await waitFor(
       "kv's queue to be readable again",
       async () =>

@@ -10,10 +10,21 @@ import { z } from "zod";
 export const NEW_VERSION = "Microsoft.KeyVault.SecretNewVersionCreated";
 export const NEAR_EXPIRY = "Microsoft.KeyVault.SecretNearExpiry";
 export const EXPIRED = "Microsoft.KeyVault.SecretExpired";
+export const CERTIFICATE_NEW_VERSION = "Microsoft.KeyVault.CertificateNewVersionCreated";
+
+export type EventType =
+  | "SecretNewVersionCreated"
+  | "SecretNearExpiry"
+  | "SecretExpired"
+  | "CertificateNewVersionCreated"
+  | "CertificateNearExpiry"
+  | "CertificateExpired";
 
 export interface SecretEvent {
-  /** The short type: SecretNewVersionCreated, SecretNearExpiry or SecretExpired. */
-  type: "SecretNewVersionCreated" | "SecretNearExpiry" | "SecretExpired";
+  /** The short type, e.g. SecretNewVersionCreated or CertificateNewVersionCreated. */
+  type: EventType;
+  /** A certificate's event names its secret too: Key Vault keeps the certificate as a secret of that name. */
+  object: "secret" | "certificate";
   vaultName: string;
   /** The name in the vault (Key Vault's own, e.g. db-password). */
   secretName: string;
@@ -22,7 +33,7 @@ export interface SecretEvent {
 
 export type ReadMessage =
   | { kind: "events"; events: SecretEvent[] }
-  /** Well-formed, but not a secret event this reader acts on (another event type, a certificate...). */
+  /** Well-formed, but not an event this reader acts on (another event type, a key...). */
   | { kind: "foreign"; what: string }
   | { kind: "malformed"; why: string };
 
@@ -36,10 +47,13 @@ const keyVaultData = z.object({
 const eventGridEvent = z.object({ eventType: z.string(), data: z.unknown() });
 const cloudEvent = z.object({ specversion: z.literal("1.0"), type: z.string(), data: z.unknown() });
 
-const SECRET_TYPES: Record<string, SecretEvent["type"]> = {
+const TYPES: Record<string, EventType> = {
   [NEW_VERSION]: "SecretNewVersionCreated",
   [NEAR_EXPIRY]: "SecretNearExpiry",
   [EXPIRED]: "SecretExpired",
+  [CERTIFICATE_NEW_VERSION]: "CertificateNewVersionCreated",
+  "Microsoft.KeyVault.CertificateNearExpiry": "CertificateNearExpiry",
+  "Microsoft.KeyVault.CertificateExpired": "CertificateExpired",
 };
 
 export function readMessage(text: string): ReadMessage {
@@ -72,17 +86,19 @@ function readEvent(
       ? { type: grid.data.eventType, data: grid.data.data }
       : undefined;
   if (!e) return { kind: "malformed", why: "not an Event Grid event nor a CloudEvents 1.0 event" };
-  const type = SECRET_TYPES[e.type];
+  const type = TYPES[e.type];
   if (!type) return { kind: "foreign", what: `event type ${bounded(e.type)}` };
   const data = keyVaultData.safeParse(e.data);
   if (!data.success) return { kind: "malformed", why: `a ${type} event without VaultName / ObjectName` };
-  if (data.data.ObjectType && data.data.ObjectType.toLowerCase() !== "secret") {
+  const object = type.startsWith("Certificate") ? "certificate" : "secret";
+  if (data.data.ObjectType && data.data.ObjectType.toLowerCase() !== object) {
     return { kind: "foreign", what: `a ${type} event for a ${bounded(data.data.ObjectType)}` };
   }
   return {
     kind: "event",
     event: {
       type,
+      object,
       vaultName: data.data.VaultName,
       secretName: data.data.ObjectName,
       ...(data.data.Version && { version: data.data.Version }),

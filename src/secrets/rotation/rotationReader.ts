@@ -146,12 +146,12 @@ export class RotationReader {
         continue;
       }
       metrics.rotationEvent(instance, event.type);
-      if (event.type !== "SecretNewVersionCreated") {
+      if (!event.type.endsWith("NewVersionCreated")) {
         log.warn(
           { secretName: event.secretName, version: event.version },
-          event.type === "SecretExpired"
-            ? `secret ${event.secretName} expired in the vault`
-            : `secret ${event.secretName} expires soon in the vault`,
+          event.type.endsWith("Expired")
+            ? `${event.object} ${event.secretName} expired in the vault`
+            : `${event.object} ${event.secretName} expires soon in the vault`,
         );
         continue;
       }

@@ -61,14 +61,14 @@ export async function listReadableNames(
 }
 
 /** Reads every name with a small parallelism cap, keeping the listing's order. */
-export async function readAll(
+export async function readAll<V>(
   names: readonly string[],
-  read: (name: string) => Promise<string | undefined>,
+  read: (name: string) => Promise<V | undefined>,
   fail: (name: string, e: unknown) => Error,
   log: Logger,
   omitted: OnOmitted = () => undefined,
-): Promise<Map<string, string>> {
-  const values = new Map<string, string>();
+): Promise<Map<string, V>> {
+  const values = new Map<string, V>();
   const refused = new Map<string, unknown>();
   let next = 0;
   let failed = false;

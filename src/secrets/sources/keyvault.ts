@@ -6,7 +6,7 @@
  * - call rules (deadline, one renewed-token retry after a 401, 5xx retries) live in keyVaultCaller.ts;
  * - BulkGet (list) answers a complete map or fails: see keyVaultListing.ts.
  */
-import type { SecretClientOptions } from "@azure/keyvault-secrets";
+import type { KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
 import { describeAzureFailure } from "../../errors/azureFailure.js";
 import { errors } from "../../errors/catalog.js";
 import { isKeylessError, type KeylessError } from "../../errors/keylessError.js";
@@ -15,7 +15,8 @@ import { describeIdentity } from "../../identity/identitySpec.js";
 import type { Logger } from "../../observability/logger.js";
 import type { Metrics } from "../../observability/metrics.js";
 import { toKeyVaultName, type NameMapping } from "../keyVaultName.js";
-import type { GetOptions, ListOptions, SecretSource } from "../source.js";
+import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "../source.js";
+import { isCertificateContentType } from "../certificates/contentTypes.js";
 import { KeyVaultCaller } from "./keyVaultCaller.js";
 import { listReadableNames, PAGE_SIZE, readAll } from "./keyVaultListing.js";
 
@@ -29,6 +30,11 @@ export interface KeyVaultSourceOptions {
   timeoutMs: number;
   log: Logger;
   metrics?: Metrics;
+  /**
+   * Answer a certificate's secret (PKCS#12 or PEM content type) as its parts, tls.crt / tls.key /
+   * ca.crt (the store's multiValued mode); otherwise it answers as the raw value Key Vault holds.
+   */
+  certificateParts?: boolean;
   /** Test seam only: extra SecretClient options (never used to weaken TLS). */
   clientOptions?: SecretClientOptions;
   now?: () => number;
@@ -45,14 +51,11 @@ class KeyVaultSource implements SecretSource {
     this.caller = new KeyVaultCaller(opts.vaultUrl, opts.credential, opts.timeoutMs, opts.clientOptions);
   }
 
-  async get(name: string, options?: GetOptions): Promise<string | undefined> {
+  async get(name: string, options?: GetOptions): Promise<SecretValue | undefined> {
     return (await this.getVersioned(name, options))?.value;
   }
 
-  async getVersioned(
-    name: string,
-    options?: GetOptions,
-  ): Promise<{ value: string; version?: string } | undefined> {
+  async getVersioned(name: string, options?: GetOptions): Promise<VersionedValue | undefined> {
     try {
       return await this.readVersioned(name, options?.version, options?.signal);
     } catch (e) {
@@ -60,7 +63,7 @@ class KeyVaultSource implements SecretSource {
     }
   }
 
-  async list(options?: ListOptions): Promise<Map<string, string>> {
+  async list(options?: ListOptions): Promise<Map<string, SecretValue>> {
     const now = (this.opts.now ?? Date.now)();
     let names: string[];
     try {
@@ -89,7 +92,7 @@ class KeyVaultSource implements SecretSource {
     this.opts.metrics?.bulkGetOmitted(this.opts.instance, reason);
 
   /** The value, undefined when the vault has no such secret (404), or the SDK's error. */
-  private async read(name: string, version?: string): Promise<string | undefined> {
+  private async read(name: string, version?: string): Promise<SecretValue | undefined> {
     return (await this.readVersioned(name, version))?.value;
   }
 
@@ -97,24 +100,41 @@ class KeyVaultSource implements SecretSource {
     name: string,
     version?: string,
     caller?: AbortSignal,
-  ): Promise<{ value: string; version?: string } | undefined> {
+  ): Promise<VersionedValue | undefined> {
     const vaultName = toKeyVaultName(name, this.opts.nameMapping);
     if (vaultName === undefined) return undefined;
+    let s: KeyVaultSecret;
     try {
-      const s = await this.caller.call(
+      s = await this.caller.call(
         (c, abortSignal) => c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
         caller,
       );
-      if (s.value === undefined) return undefined;
-      return { value: s.value, ...(s.properties.version && { version: s.properties.version }) };
     } catch (e) {
       if (describeAzureFailure(e).status === 404) return undefined;
       throw e;
+    }
+    if (s.value === undefined) return undefined;
+    const value = await this.partsOf(name, s.value, s.properties.contentType);
+    return { value, ...(s.properties.version && { version: s.properties.version }) };
+  }
+
+  /** A certificate's parts in multi-valued mode; any other value as it is. */
+  private async partsOf(name: string, value: string, contentType: string | undefined): Promise<SecretValue> {
+    if (!this.opts.certificateParts || !contentType || !isCertificateContentType(contentType)) return value;
+    // Loaded with the first certificate, so stores without one never load node-forge.
+    const cert = await import("../certificates/certificateParts.js");
+    try {
+      return cert.certificateParts(contentType, value, (this.opts.now ?? Date.now)());
+    } catch (e) {
+      if (!(e instanceof cert.CertificateProblem)) throw e;
+      throw errors.certificateUnreadable(this.opts.instance, this.name, name, e.reason);
     }
   }
 
   private fail(name: string | undefined, e: unknown): KeylessError {
     const { instance, timeoutMs } = this.opts;
+    // Already worded for this source (a certificate keyless cannot use).
+    if (isKeylessError(e) && e.code === "SOURCE_FAILED") return e;
     if (isKeylessError(e)) {
       // Identity failures already name the identity; say which source needed it.
       return errors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });

@@ -11,7 +11,7 @@ const cloud = (type: string, d: unknown = data) => ({
   data: d,
 });
 const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64");
-const event = { vaultName: "myvault", secretName: "db-password", version: "abc" };
+const event = { object: "secret", vaultName: "myvault", secretName: "db-password", version: "abc" };
 
 describe("readMessage (Key Vault events on a Storage Queue)", () => {
   it("reads the Event Grid schema and CloudEvents 1.0, base64 as Event Grid writes them, or plain JSON", () => {
@@ -35,7 +35,36 @@ describe("readMessage (Key Vault events on a Storage Queue)", () => {
     });
   });
 
-  it("calls other events and certificate objects foreign", () => {
+  it("reads a certificate's new version as an event for its secret of the same name", () => {
+    const cert = { ...data, ObjectType: "Certificate", ObjectName: "tls-cert" };
+    for (const body of [
+      b64(grid("Microsoft.KeyVault.CertificateNewVersionCreated", cert)),
+      b64(cloud("Microsoft.KeyVault.CertificateNewVersionCreated", cert)),
+    ]) {
+      expect(readMessage(body)).toEqual({
+        kind: "events",
+        events: [
+          {
+            type: "CertificateNewVersionCreated",
+            object: "certificate",
+            vaultName: "myvault",
+            secretName: "tls-cert",
+            version: "abc",
+          },
+        ],
+      });
+    }
+    expect(readMessage(b64(grid("Microsoft.KeyVault.CertificateExpired", cert)))).toMatchObject({
+      events: [{ type: "CertificateExpired", object: "certificate" }],
+    });
+    expect(
+      readMessage(
+        b64(grid("Microsoft.KeyVault.CertificateNewVersionCreated", { ...cert, ObjectType: "Key" })),
+      ),
+    ).toMatchObject({ kind: "foreign" });
+  });
+
+  it("calls other events, and secret events for certificate objects, foreign", () => {
     expect(readMessage(b64(grid("Microsoft.Storage.BlobCreated")))).toEqual({
       kind: "foreign",
       what: "event type Microsoft.Storage.BlobCreated",
