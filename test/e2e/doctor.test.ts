@@ -22,6 +22,7 @@ describe("keyless doctor", () => {
   let env: Awaited<ReturnType<typeof startStandIns>>;
   let dir: string;
   let azurite: Azurite;
+  let closedPort: number;
 
   // Asynchronous on purpose: the stand-ins the doctor talks to live in this test process.
   const run = (...args: string[]) => runDoctor("--components", dir, ...args);
@@ -54,7 +55,7 @@ describe("keyless doctor", () => {
       secrets: [{ name: "db-path", value: path.join(tmp.dir, "state.db") }],
       access: { [good.objectId]: "*" },
     });
-    const closedPort = await freePort();
+    closedPort = await freePort();
     dir = path.join(tmp.dir, "components");
     mkdirSync(dir);
     const files: Record<string, string> = {
@@ -72,6 +73,12 @@ describe("keyless doctor", () => {
       }),
       "unreachable.yaml": component("unreachable", "secretstores.keyless", {
         vaultUri: `https://127.0.0.1:${closedPort}`,
+        azureClientId: good.clientId,
+        requestTimeout: "2s",
+      }),
+      // Failover would hide a broken secondary from serve; the doctor checks each vault on its own.
+      "two-vaults.yaml": component("two-vaults", "secretstores.keyless", {
+        vaultUris: `${env.vault.url},https://127.0.0.1:${closedPort}`,
         azureClientId: good.clientId,
         requestTimeout: "2s",
       }),
@@ -147,6 +154,13 @@ describe("keyless doctor", () => {
     const down = failing("unreachable")[0]!;
     expect(down.detail).toMatch(/unreachable/);
     expect(down.fix).toMatch(/vaultName/);
+
+    const vaults = of("two-vaults").checks.filter((k) => k.name.startsWith("vault "));
+    expect(vaults.map((k) => [k.name, k.status])).toEqual([
+      [`vault ${env.vault.url}`, "ok"],
+      [`vault https://127.0.0.1:${closedPort}`, "fail"],
+    ]);
+    expect(vaults[1]!.detail).toMatch(/unreachable/);
 
     expect(of("state-ok").checks.every((k) => k.status === "ok")).toBe(true);
     expect(of("aca-state").checks.every((k) => k.status === "ok")).toBe(true);

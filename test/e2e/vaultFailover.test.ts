@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKeyVaultStandIn, type KeyVaultStandIn } from "../../dev/keyVaultStandIn.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { call } from "../helpers/http.js";
+import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns, testTls } from "../helpers/standins.js";
 import { canary, recordCanaries } from "../helpers/suiteRecord.js";
 import { startStack, type Stack } from "./fixture.js";
@@ -23,6 +24,7 @@ describe("failover across two vaults, through daprd", () => {
   let secondary: KeyVaultStandIn;
   let stack: Stack;
   let api: string;
+  let metricsUrl: string;
 
   const get = async (store: string, name: string) => {
     const r = await call("GET", `${api}/secrets/${store}/${name}`);
@@ -52,10 +54,16 @@ describe("failover across two vaults, through daprd", () => {
         azureClientId: app.clientId,
         ...meta,
       });
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}/metrics`;
     stack = await startStack({
       tag: "failover",
       components: [],
-      keylessEnv: env.identity.env(),
+      keylessEnv: {
+        ...env.identity.env(),
+        KEYLESS_METRICS_PORT: String(port),
+        KEYLESS_METRICS_ADDRESS: "127.0.0.1",
+      },
       extra: {
         "kv-fo.yaml": store("kv-fo", { cacheTTL: "0s", requestTimeout: "2s" }),
         "kv-fo-prod.yaml": store("kv-fo-prod", {}),
@@ -126,6 +134,18 @@ describe("failover across two vaults, through daprd", () => {
     const lines = stack.keyless.lines.filter((l) => l.includes(`vault 127.0.0.1:${env.vault.port}`));
     expect(lines.filter((l) => l.includes("is failing; calls move on to"))).toHaveLength(1);
     expect(lines.filter((l) => l.includes("answers again; calls go to it first"))).toHaveLength(1);
+    // Which vault served is counted per vault (the host is the label), never per secret.
+    const scraped = (await call("GET", metricsUrl)).text;
+    const count = (vault: string, outcome: string) =>
+      Number(
+        new RegExp(
+          `keyless_failover_vault_calls_total\\{instance="kv-fo",vault="${vault.replace(/\./g, "\\.")}",outcome="${outcome}"\\} (\\d+)`,
+        ).exec(scraped)?.[1] ?? 0,
+      );
+    const [p, s2] = [`127.0.0.1:${env.vault.port}`, `127.0.0.1:${secondary.port}`];
+    expect(count(p, "broken")).toBe(3);
+    expect(count(s2, "ok")).toBe(servedBy.secondary);
+    expect(count(p, "ok")).toBe(servedBy.primary);
     for (const v of [...Object.values(primaryValues), ...Object.values(secondaryValues)]) {
       expect(stack.keyless.lines.join("\n")).not.toContain(v);
     }
