@@ -13,8 +13,6 @@ import { SecretStore } from "./store.js";
 import { toKeyVaultName } from "./keyVaultName.js";
 import type { RotationReader } from "./rotation/rotationReader.js";
 import { FailoverSource } from "./failover/failoverSource.js";
-import type { VaultCallBook } from "./vaultCallBook.js";
-import { vaultCallBookFor } from "./vaultCallBooks.js";
 
 /** The rotation reader of each store that has one, stopped when the store closes. */
 const readers = new WeakMap<SecretStore, RotationReader>();
@@ -77,12 +75,7 @@ async function rotationFor(md: SecretMetadata, sources: SecretSource[], ctx: Bui
   );
 }
 
-function cached(
-  source: SecretSource,
-  md: SecretMetadata,
-  ctx: BuildContext,
-  book: VaultCallBook,
-): SecretSource {
+function cached(source: SecretSource, md: SecretMetadata, ctx: BuildContext): SecretSource {
   return new CachedSource(source, {
     ttlMs: md.cacheTTL,
     staleIfErrorMs: md.staleIfError,
@@ -93,7 +86,6 @@ function cached(
     log: ctx.log,
     ...(ctx.metrics && { metrics: ctx.metrics }),
     refreshAhead: "timer",
-    book,
   });
 }
 
@@ -130,7 +122,7 @@ async function keyVault(
             ...(ctx.metrics && { metrics: ctx.metrics }),
           },
         );
-  return cached(source, md, ctx, vaultCallBookFor(credential, vaultUrls, md.nameMapping));
+  return cached(source, md, ctx);
 }
 
 /** One source of the chain, as `serve` builds it (also used by `keyless doctor`). */
