@@ -3,7 +3,8 @@
  * every request, with an error status and an optional Retry-After, before passing requests through again.
  * Used by tests to throttle the Tables backend the way Azure Storage does (503 ServerBusy + Retry-After),
  * and to revoke bearer tokens the way Storage does after Entra ID revoked them (401
- * InvalidAuthenticationInfo with a Bearer challenge), which Azurite itself cannot do.
+ * InvalidAuthenticationInfo with a Bearer challenge), which Azurite itself cannot do. It can also hold
+ * each request for a while before passing it on, as a service that far away would.
  */
 import http from "node:http";
 import https from "node:https";
@@ -31,6 +32,8 @@ export interface FaultProxy {
   refuseAllTokens(on: boolean): void;
   /** Requests refused because of a revoked token. */
   readonly revokedRefusals: number;
+  /** Added before each request is passed on (a service that far away); 0 by default, can change any time. */
+  delayMs: number;
   close(): Promise<void>;
 }
 
@@ -40,7 +43,7 @@ export async function startFaultProxy(opts: {
 }): Promise<FaultProxy> {
   const target = new URL(opts.target);
   let plan: FaultPlan | undefined;
-  const state = { faulted: 0, passed: 0, revokedRefusals: 0 };
+  const state = { faulted: 0, passed: 0, revokedRefusals: 0, delayMs: 0 };
   const log: { at: number; faulted: boolean }[] = [];
   const revoked = new Set<string>();
   let refuseAll = false;
@@ -85,6 +88,10 @@ export async function startFaultProxy(opts: {
       return;
     }
     state.passed++;
+    if (state.delayMs > 0) setTimeout(() => forward(req, res), state.delayMs);
+    else forward(req, res);
+  });
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
     const upstream = (target.protocol === "https:" ? https : http).request(
       {
         host: target.hostname,
@@ -103,7 +110,7 @@ export async function startFaultProxy(opts: {
       res.end();
     });
     req.pipe(upstream);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
@@ -116,6 +123,12 @@ export async function startFaultProxy(opts: {
     },
     get revokedRefusals() {
       return state.revokedRefusals;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
     },
     log,
     revokeTokens(tokens) {
