@@ -22,6 +22,8 @@ process.env.KEYLESS_SUITE_RECORD_DIR ??= path.join(records, `run-${Date.now()}-$
 
 export default defineConfig({
   test: {
+    // @dapr/dapr's workflow worker logs every work item at info, with no way to lower it.
+    onConsoleLog: (log) => !log.includes("[DurableTask, "),
     projects: [
       {
         test: {

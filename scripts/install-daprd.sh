@@ -5,6 +5,10 @@
 #   ${KEYLESS_CACHE:-~/.cache/keyless}/daprd-<version>/daprd
 #   ${KEYLESS_CACHE:-~/.cache/keyless}/dapr-cli-<version>/dapr
 # Prints the daprd path on stdout; progress goes to stderr.
+#
+# With --control-plane it builds Dapr's placement and scheduler services instead (what actors and
+# workflows need), from the same wrapper module and version, and prints their folder:
+#   ${KEYLESS_CACHE:-~/.cache/keyless}/dapr-control-plane-<version>/{placement,scheduler}
 set -euo pipefail
 
 DAPRD_VERSION="${DAPRD_VERSION:-1.18.3}"
@@ -12,6 +16,15 @@ DAPR_CLI_VERSION="${DAPR_CLI_VERSION:-1.18.0}"
 CACHE_ROOT="${KEYLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keyless}"
 DAPRD_DIR="$CACHE_ROOT/daprd-$DAPRD_VERSION"
 CLI_DIR="$CACHE_ROOT/dapr-cli-$DAPR_CLI_VERSION"
+CONTROL_PLANE_DIR="$CACHE_ROOT/dapr-control-plane-$DAPRD_VERSION"
+MODE=daprd
+case "${1:-}" in
+  "") ;;
+  --control-plane) MODE=control-plane ;;
+  *) printf '[install-daprd] ERROR: unknown argument "%s" (the only option is --control-plane)\n' "$1" >&2; exit 2 ;;
+esac
+TOTAL_STEPS=4
+if [[ "$MODE" == control-plane ]]; then TOTAL_STEPS=3; fi
 
 say() { printf '[install-daprd] %s\n' "$*" >&2; }
 
@@ -45,7 +58,12 @@ build_cli() {
   rm -rf "$tmp"
 }
 
-if [[ -x "$DAPRD_DIR/daprd" && -f "$DAPRD_DIR/.complete" ]]; then
+if [[ "$MODE" == control-plane && -f "$CONTROL_PLANE_DIR/.complete" ]]; then
+  say "using cached placement and scheduler $DAPRD_VERSION ($CONTROL_PLANE_DIR)"
+  echo "$CONTROL_PLANE_DIR"
+  exit 0
+fi
+if [[ "$MODE" == daprd && -x "$DAPRD_DIR/daprd" && -f "$DAPRD_DIR/.complete" ]]; then
   say "using cached daprd $DAPRD_VERSION ($DAPRD_DIR/daprd)"
   if command -v go >/dev/null 2>&1; then build_cli; fi
   echo "$DAPRD_DIR/daprd"
@@ -68,7 +86,7 @@ available() { go mod download -json "$1" >/dev/null 2>&1; }
 
 # daprd's go.mod carries replace directives that apply only in the main module, so this wrapper
 # module repeats them (daprd-build-and-sdks spec, section 1.3).
-say "step 1/4: preparing a wrapper module for github.com/dapr/dapr v$DAPRD_VERSION"
+say "step 1/$TOTAL_STEPS: preparing a wrapper module for github.com/dapr/dapr v$DAPRD_VERSION"
 cat > go.mod <<MOD
 module keyless.local/daprdbuild
 
@@ -86,9 +104,9 @@ replace github.com/gobwas/pool => github.com/gobwas/pool v0.2.1
 
 replace github.com/toolkits/concurrent => github.com/niean/gotools v0.0.0-20151221085310-ff3f51fc5c60
 MOD
-printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/dapr/dapr/cmd/daprd"\n' > tools.go
+printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "github.com/dapr/dapr/cmd/daprd"\n\t_ "github.com/dapr/dapr/cmd/placement"\n\t_ "github.com/dapr/dapr/cmd/scheduler"\n)\n' > tools.go
 
-say "step 2/4: resolving modules (the first run downloads several hundred MB from the Go module proxy)"
+say "step 2/$TOTAL_STEPS: resolving modules (the first run downloads several hundred MB from the Go module proxy)"
 go get "github.com/dapr/dapr@v$DAPRD_VERSION" >&2
 
 # Some module proxies (including the one this project's CI uses) do not serve every version
@@ -117,14 +135,29 @@ if ! available "github.com/dapr/durabletask-go@$DTG_VERSION"; then
 fi
 go mod tidy -e >/dev/null 2>&1 || true
 
-say "step 3/4: compiling daprd with -tags stablecomponents, CGO off (about 5 minutes on 2 cores)"
 LDFLAGS="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=$DAPRD_VERSION -X github.com/dapr/kit/logger.DaprVersion=$DAPRD_VERSION"
 ( while sleep 30; do say "  ...still compiling ($(date +%H:%M:%S))"; done ) &
 TICKER=$!
 trap 'kill $TICKER 2>/dev/null || true; rm -rf "$WORK"' EXIT
+
+if [[ "$MODE" == control-plane ]]; then
+  say "step 3/3: compiling placement and scheduler (about 3 minutes on 2 cores the first time)"
+  for service in placement scheduler; do
+    go build -trimpath -ldflags "$LDFLAGS" -o "$WORK/$service" "github.com/dapr/dapr/cmd/$service" >&2
+  done
+  kill $TICKER 2>/dev/null || true
+  mkdir -p "$CONTROL_PLANE_DIR"
+  cp go.mod "$CONTROL_PLANE_DIR/build-go.mod"
+  mv "$WORK/placement" "$WORK/scheduler" "$CONTROL_PLANE_DIR/"
+  say "built: placement and scheduler $DAPRD_VERSION in $CONTROL_PLANE_DIR"
+  touch "$CONTROL_PLANE_DIR/.complete"
+  echo "$CONTROL_PLANE_DIR"
+  exit 0
+fi
+
+say "step 3/4: compiling daprd with -tags stablecomponents, CGO off (about 5 minutes on 2 cores)"
 go build -tags stablecomponents -trimpath -ldflags "$LDFLAGS" -o "$WORK/daprd" github.com/dapr/dapr/cmd/daprd >&2
 kill $TICKER 2>/dev/null || true
-
 mkdir -p "$DAPRD_DIR"
 cp go.mod "$DAPRD_DIR/build-go.mod"
 mv "$WORK/daprd" "$DAPRD_DIR/daprd"

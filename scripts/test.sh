@@ -57,6 +57,11 @@ fi
 node -e '
   const r = JSON.parse(require("fs").readFileSync(".test-tmp/results.json", "utf8"));
   const skipped = (r.numPendingTests ?? 0) + (r.numTodoTests ?? 0);
+  // A CI that keeps only the tail of the log still shows which tests failed and why.
+  for (const file of r.testResults ?? [])
+    for (const t of file.assertionResults ?? [])
+      if (t.status === "failed")
+        console.log(`failed: ${file.name.replace(process.cwd() + "/", "")} > ${t.fullName}: ${String(t.failureMessages?.[0] ?? "").split("\n")[0].slice(0, 300)}`);
   console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${skipped} skipped`);
 ' || true
 exit $status

@@ -48,6 +48,8 @@ export interface Backend {
   readonly etagShape: string;
   /** Backend-specific key checks (e.g. length limits after escaping); throws KEY_INVALID. */
   checkKey?(key: string): void;
+  /** Removes expired rows (and tombstones) now, as the background sweep does; returns how many. */
+  sweep(): Promise<number>;
   close(): Promise<void>;
 }
 

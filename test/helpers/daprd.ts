@@ -1,4 +1,7 @@
-/** Starts a real daprd (no placement, no scheduler) against a socket folder and a resources folder. */
+/**
+ * Starts a real daprd against a socket folder and a resources folder; without placement and scheduler
+ * unless a test names them (actors and workflows).
+ */
 import { spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -21,6 +24,11 @@ export interface DaprdOptions {
   resourcesDir: string;
   appId?: string;
   env?: Record<string, string>;
+  /** `host:port` of Dapr's placement and scheduler services; both off when not given. */
+  placement?: string;
+  scheduler?: string;
+  /** Fixed ports, so an app can reconnect to a daprd restarted in its place. */
+  ports?: { http: number; grpc: number };
   /** Runs daprd through another command, e.g. to give it a private /etc/hosts (benchmarks). */
   wrap?: (cmd: string, args: string[]) => [string, string[]];
 }
@@ -42,12 +50,18 @@ export function writeResources(
 }
 
 export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
-  const [httpPort, grpcPort, metricsPort, internalPort] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
-  ]);
+  // Four distinct ports, none of them a fixed one: a port freed by one probe can be handed out again.
+  const taken = new Set<number>([opts.ports?.http ?? 0, opts.ports?.grpc ?? 0]);
+  const distinct = async () => {
+    for (;;) {
+      const p = await freePort();
+      if (!taken.has(p)) return (taken.add(p), p);
+    }
+  };
+  const httpPort = opts.ports?.http ?? (await distinct());
+  const grpcPort = opts.ports?.grpc ?? (await distinct());
+  const metricsPort = await distinct();
+  const internalPort = await distinct();
   const args = [
     "--app-id",
     opts.appId ?? "e2e",
@@ -65,6 +79,8 @@ export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
     "127.0.0.1",
     "--log-level",
     "info",
+    ...(opts.placement ? ["--placement-host-address", opts.placement] : []),
+    ...(opts.scheduler ? ["--scheduler-host-address", opts.scheduler] : []),
   ];
   const [cmd, argv] = opts.wrap ? opts.wrap(daprdPath(), args) : [daprdPath(), args];
   const proc = spawn(cmd, argv, {

@@ -209,6 +209,41 @@ describe.each(backends)("state backend contract: %s", (name, open) => {
     }
   });
 
+  it("sweeps expired rows and a transaction's deletes, more than one sweep batch at once", async () => {
+    // A fresh store of its own, so the count is exact: 1 100 keys with a one-hour TTL and 1 100 keys set
+    // and then deleted, both in transactions of 100 (a workflow purge looks like the second).
+    const backend = await open();
+    const own = new StateStore("sweep", backend, clock);
+    const del = (key: string) => ({
+      kind: "delete" as const,
+      key,
+      etag: null,
+      metadata: {},
+      concurrency: "unspecified" as const,
+    });
+    try {
+      for (let p = 0; p < 11; p++) {
+        const keys = Array.from({ length: 100 }, (_, i) => `p${p}||k${i}`);
+        await own.transact(
+          keys.map((k) => ({ kind: "set", ...input(k, "v", { metadata: { ttlInSeconds: "3600" } }) })),
+        );
+        const gone = keys.map((k) => `${k}-gone`);
+        await own.transact(gone.map((k) => ({ kind: "set", ...input(k, "v") })));
+        await own.transact(gone.map(del));
+      }
+      await own.set(input("p0||kept", "v"));
+      skewMs += 3_601_000;
+      const tombstones = name === "sqlite" ? 0 : 1_100; // SQLite deletes rows; Tables writes tombstones
+      expect(await backend.sweep()).toBe(1_100 + tombstones);
+      expect(await backend.sweep()).toBe(0);
+      expect((await own.get("p0||kept")).value?.toString()).toBe("v");
+      expect((await own.get("p3||k7")).value).toBeUndefined();
+    } finally {
+      skewMs = 0;
+      await own.close();
+    }
+  });
+
   it("runs a same-partition transaction atomically and in order", async () => {
     await store.set(input("app||t1", "old"));
     await store.transact([

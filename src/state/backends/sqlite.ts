@@ -65,7 +65,7 @@ class SqliteBackend implements Backend {
       applyAlone: (op) => applyAlone(op, this.opts.now()),
       wrapFailure: (e) => this.wrapFailure("transaction", e),
     });
-    this.sweepTimer = setInterval(() => this.sweep(), opts.cleanupIntervalMs);
+    this.sweepTimer = setInterval(() => void this.sweep(), opts.cleanupIntervalMs);
     this.sweepTimer.unref();
   }
 
@@ -146,9 +146,9 @@ class SqliteBackend implements Backend {
     return isKeylessError(e) ? e : errors.backendFailed(this.opts.instance, "sqlite", op, e);
   }
 
-  private sweep(): void {
+  async sweep(): Promise<number> {
+    let removed = 0;
     try {
-      let removed = 0;
       for (let i = 0; i < 100; i++) {
         const n = this.stmt.sweep(this.opts.now());
         removed += n;
@@ -158,6 +158,7 @@ class SqliteBackend implements Backend {
     } catch (e) {
       this.opts.log.warn({ err: errorField(e) }, "expired-row sweep failed; will retry");
     }
+    return removed;
   }
 }
 

@@ -36,6 +36,7 @@ export type { TablesAuth } from "./tablesConnection.js";
 const MAX_KEY_PART = 512; // Azurite's limit; the service allows 1 KiB
 const PARALLELISM = 8;
 const SWEEP_BATCH = 1000;
+const SWEEP_MAX_BATCHES = 50;
 
 export interface TablesBackendOptions {
   instance: string;
@@ -75,7 +76,7 @@ class TablesBackend implements Backend {
   readonly isValidEtag = isValidEtag;
   private readonly caller: TablesCaller;
   private readonly where: string;
-  private readonly sweeps = new SingleFlight<"sweep", void>();
+  private readonly sweeps = new SingleFlight<"sweep", number>();
   private timer?: NodeJS.Timeout;
 
   constructor(
@@ -104,7 +105,7 @@ class TablesBackend implements Backend {
       throw isKeylessError(e) ? e : this.fail("the start-up check", e);
     }
     this.timer = setInterval(() => {
-      if (!this.sweeps.has("sweep")) void this.sweeps.run("sweep", () => this.sweep());
+      void this.sweep();
     }, this.opts.cleanupIntervalMs);
     this.timer.unref();
   }
@@ -219,21 +220,28 @@ class TablesBackend implements Backend {
     }
   }
 
-  private async sweep(): Promise<void> {
+  /**
+   * Deletes expired rows and tombstones, SWEEP_BATCH at a time with PARALLELISM deletes in flight, until
+   * none is left or SWEEP_MAX_BATCHES ran: a purge of many workflows leaves thousands of tombstones, and
+   * one batch per interval would fall behind them.
+   */
+  sweep(): Promise<number> {
+    return this.sweeps.run("sweep", () => this.sweepBatches());
+  }
+
+  private async sweepBatches(): Promise<number> {
     let removed = 0;
     try {
-      const filter = `exp le ${Math.floor(this.opts.now())}L`; // exp is Int64: the literal needs the L suffix
-      await this.caller.call(async (c, o) => {
-        const rows = c.listEntities<Record<string, unknown>>({
-          ...o,
-          queryOptions: { filter, select: ["PartitionKey", "RowKey"] },
-        });
-        for await (const r of rows) {
-          if (r.partitionKey === undefined || r.rowKey === undefined) continue;
-          await c.deleteEntity(r.partitionKey, r.rowKey, { ...o, etag: r.etag }).catch(() => undefined);
-          if (++removed >= SWEEP_BATCH) break;
-        }
-      });
+      for (let i = 0; i < SWEEP_MAX_BATCHES; i++) {
+        const rows = await this.expiredRows();
+        await pool(rows, (r) =>
+          this.caller
+            .call((c, o) => c.deleteEntity(r.partitionKey, r.rowKey, { ...o, etag: r.etag }))
+            .catch(() => undefined),
+        );
+        removed += rows.length;
+        if (rows.length < SWEEP_BATCH) break;
+      }
       if (removed > 0) this.opts.log.debug({ removed }, "removed expired state entities");
     } catch (e) {
       this.opts.log.warn(
@@ -241,6 +249,24 @@ class TablesBackend implements Backend {
         "expired-entity sweep failed; will retry",
       );
     }
+    return removed;
+  }
+
+  private async expiredRows(): Promise<{ partitionKey: string; rowKey: string; etag: string }[]> {
+    const filter = `exp le ${Math.floor(this.opts.now())}L`; // exp is Int64: the literal needs the L suffix
+    return this.caller.call(async (c, o) => {
+      const out: { partitionKey: string; rowKey: string; etag: string }[] = [];
+      const rows = c.listEntities<Record<string, unknown>>({
+        ...o,
+        queryOptions: { filter, select: ["PartitionKey", "RowKey"] },
+      });
+      for await (const r of rows) {
+        if (r.partitionKey === undefined || r.rowKey === undefined) continue;
+        out.push({ partitionKey: r.partitionKey, rowKey: r.rowKey, etag: r.etag });
+        if (out.length >= SWEEP_BATCH) break;
+      }
+      return out;
+    });
   }
 }
 

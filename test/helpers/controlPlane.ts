@@ -1,0 +1,93 @@
+/**
+ * Dapr's placement and scheduler services (v1.18.3, built by scripts/install-daprd.sh --control-plane), which
+ * daprd needs before it runs actors and workflows. Each runs on free ports with its data in a test folder.
+ */
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { REPO_ROOT } from "./paths.js";
+import { freePort } from "./ports.js";
+import { recordOutput } from "./suiteRecord.js";
+import { waitFor } from "./wait.js";
+
+export interface ControlPlaneService {
+  /** `host:port` for daprd's --placement-host-address or --scheduler-host-address. */
+  address: string;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/** The folder holding `placement` and `scheduler`, built once per version and cached outside the repo. */
+export function controlPlaneDir(): string {
+  const fromEnv = process.env.KEYLESS_DAPR_CONTROL_PLANE;
+  if (fromEnv && existsSync(path.join(fromEnv, "scheduler"))) return fromEnv;
+  return execFileSync("bash", [path.join(REPO_ROOT, "scripts/install-daprd.sh"), "--control-plane"], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  }).trim();
+}
+
+async function startService(name: string, binary: string, args: string[], healthzPort: number) {
+  const proc: ChildProcess = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const collect = (c: Buffer) => {
+    const got = c.toString("utf8").split("\n").filter(Boolean);
+    lines.push(...got);
+    recordOutput("daprd", got);
+  };
+  proc.stdout!.on("data", collect);
+  proc.stderr!.on("data", collect);
+  let exited = false;
+  const exit = new Promise<void>((resolve) =>
+    proc.once("exit", () => {
+      exited = true;
+      resolve();
+    }),
+  );
+  await waitFor(
+    `${name} to report healthy`,
+    async () => {
+      if (exited) throw new Error(`${name} exited during start-up:\n${lines.slice(-20).join("\n")}`);
+      const r = await fetch(`http://127.0.0.1:${healthzPort}/healthz`).catch(() => undefined);
+      return r?.ok ? true : undefined;
+    },
+    { timeoutMs: 60_000, intervalMs: 200 },
+  );
+  return {
+    lines,
+    async stop() {
+      if (!exited) proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+}
+
+export async function startPlacement(dir: string): Promise<ControlPlaneService> {
+  const [port, healthz, raft] = await Promise.all([freePort(), freePort(), freePort()]);
+  const args = [
+    ...["--port", String(port), "--listen-address", "127.0.0.1"],
+    ...["--healthz-port", String(healthz), "--healthz-listen-address", "127.0.0.1"],
+    ...["--initial-cluster", `dapr-placement-0=127.0.0.1:${raft}`, "--enable-metrics=false"],
+  ];
+  const s = await startService("placement", path.join(dir, "placement"), args, healthz);
+  return { address: `127.0.0.1:${port}`, ...s };
+}
+
+export async function startScheduler(dir: string, dataDir: string): Promise<ControlPlaneService> {
+  const [port, healthz, client, peer] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const args = [
+    ...["--port", String(port), "--listen-address", "127.0.0.1"],
+    ...["--healthz-port", String(healthz), "--healthz-listen-address", "127.0.0.1"],
+    ...["--etcd-data-dir", dataDir, "--etcd-client-port", String(client)],
+    ...["--etcd-client-listen-address", "127.0.0.1"],
+    ...[
+      "--etcd-initial-cluster",
+      `dapr-scheduler-server-0=http://127.0.0.1:${peer}`,
+      "--enable-metrics=false",
+    ],
+  ];
+  const s = await startService("scheduler", path.join(dir, "scheduler"), args, healthz);
+  return { address: `127.0.0.1:${port}`, ...s };
+}
