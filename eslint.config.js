@@ -18,6 +18,17 @@ export default tseslint.config(
     },
   },
   {
+    // Type-aware rules for the TypeScript sources: a promise nobody awaits loses its error.
+    files: ["**/*.ts"],
+    languageOptions: {
+      parserOptions: { project: "./tsconfig.check.json", tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": ["error", { checksVoidReturn: false }],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly" } },
   },

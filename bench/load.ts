@@ -105,7 +105,7 @@ async function main() {
         const s = performance.now();
         const r = await fetch(`${daprd.http}/v1.0/secrets/kv/s${i % 100}`, {
           dispatcher: agent,
-        } as RequestInit);
+        } as unknown as RequestInit);
         await r.arrayBuffer();
         if (r.status !== 200) errors++;
         lat.push(performance.now() - s);
@@ -165,18 +165,18 @@ async function mixedState(dir: string) {
             kind === "get"
               ? await fetch(`${daprd.http}/v1.0/state/statestore/${key}`, {
                   dispatcher: agent,
-                } as RequestInit)
+                } as unknown as RequestInit)
               : kind === "set"
                 ? await fetch(`${daprd.http}/v1.0/state/statestore`, {
                     method: "POST",
                     headers: { "content-type": "application/json" },
                     body: JSON.stringify([{ key, value: { n: s, pad: "x".repeat(200) } }]),
                     dispatcher: agent,
-                  } as RequestInit)
+                  } as unknown as RequestInit)
                 : await fetch(`${daprd.http}/v1.0/state/statestore/${key}`, {
                     method: "DELETE",
                     dispatcher: agent,
-                  } as RequestInit);
+                  } as unknown as RequestInit);
           await r.arrayBuffer();
           if (r.status >= 300) failed++;
           ops[kind].push(performance.now() - s);

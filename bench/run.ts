@@ -164,7 +164,7 @@ function onlySelected(pair: StatePair): StatePair {
   if (!only) return pair;
   const stores = pair.stores.filter((st) => only.includes(st.name));
   const ratios = pair.ratios.filter(([a, b]) => only.includes(a) && only.includes(b));
-  return { ...pair, stores, ratios, withFloor: pair.withFloor && only.includes("floor") };
+  return { ...pair, stores, ratios, withFloor: pair.withFloor === true && only.includes("floor") };
 }
 
 async function benchStatePair(tmp: string, selected: StatePair) {

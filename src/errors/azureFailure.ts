@@ -87,7 +87,8 @@ export function describeAzureFailure(e: unknown, now = Date.now()): AzureFailure
     if (isRestError(cur)) {
       if (out.status === undefined && cur.statusCode !== undefined) {
         out.status = cur.statusCode;
-        out.serviceCode ??= serviceCodeOf(cur);
+        const code = out.serviceCode ?? serviceCodeOf(cur);
+        if (code !== undefined) out.serviceCode = code;
         const headers = cur.response?.headers;
         if (headers) {
           const ra = retryAfterFrom(headers, now);

@@ -57,7 +57,7 @@ export const { schema: stateMetadataSchema, declaration: stateMetadata } = decla
 );
 
 type Parsed = z.infer<typeof stateMetadataSchema>;
-export type StateMetadata = Parsed & { tableName: string; tableEndpoint?: string };
+export type StateMetadata = Parsed & { tableName: string; tableEndpoint?: string | undefined };
 
 const SQLITE_TABLE = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const AZURE_TABLE = /^[A-Za-z][A-Za-z0-9]{2,62}$/;

@@ -225,7 +225,12 @@ function serve<V>(entry: Entry<V>, ctx: StepContext): Step<V> {
 /** Answers the last failure; a value past its bound is dropped, and a stale window that was open ends. */
 function refuse<V>(entry: Entry<V>): Step<V> {
   const next: Entry<V> = { ...withoutValue(entry), servingStale: false };
-  const reply: Reply<V> = { kind: "error", error: entry.failure?.error, retryAt: entry.failure?.retryAt };
+  const retryAt = entry.failure?.retryAt;
+  const reply: Reply<V> = {
+    kind: "error",
+    error: entry.failure?.error,
+    ...(retryAt !== undefined && { retryAt }),
+  };
   return { entry: next, reply, notices: entry.servingStale ? [{ kind: "staleEnded", how: "ranOut" }] : [] };
 }
 

@@ -17,7 +17,7 @@ export async function call(
   const r = await fetch(url, {
     method,
     headers: body === undefined ? headers : { "content-type": "application/json", ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    ...(body !== undefined && { body: JSON.stringify(body) }),
   });
   const text = await r.text();
   // Error answers are scanned for credentials with the rest of the suite's output.

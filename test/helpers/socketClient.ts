@@ -77,7 +77,8 @@ export class SocketClient {
         if (!err) return resolve(res as T);
         const bin = err.metadata?.get("grpc-status-details-bin")[0];
         const out: CallError = { code: err.code, details: err.details };
-        if (bin instanceof Buffer) out.status = decodeStatusDetails(bin);
+        const status = bin instanceof Buffer ? decodeStatusDetails(bin) : undefined;
+        if (status) out.status = status;
         reject(out);
       }),
     );
