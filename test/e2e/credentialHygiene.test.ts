@@ -6,16 +6,15 @@
  * other file's output, by the whole-suite scan (test/suite/scan.test.ts).
  */
 import { randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureNamedKeyCredential, generateTableSas, TableClient } from "@azure/data-tables";
 import { DEV_ACCOUNT, DEV_KEY, startTestAzurite, type Azurite } from "../helpers/azurite.js";
 import { componentYaml as yaml } from "../helpers/componentYaml.js";
 import { stateApi } from "../helpers/http.js";
-import { KEYLESS_MAIN } from "../helpers/paths.js";
+import { runDoctor } from "../helpers/doctor.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
-import { recordCanaries, recordOutput } from "../helpers/suiteRecord.js";
+import { recordCanaries } from "../helpers/suiteRecord.js";
 import { waitFor } from "../helpers/wait.js";
 import { startStack, type Stack } from "./fixture.js";
 
@@ -155,24 +154,10 @@ describe("credentials in messages, logs and doctor output", () => {
   });
 
   it("keeps every canary out of error answers, keyless's log, daprd's log and doctor's output", async () => {
-    const doctor = await new Promise<string>((resolve) => {
-      const p = spawn(
-        process.execPath,
-        [KEYLESS_MAIN, "doctor", "--components", path.join(stack.tmp, "resources")],
-        {
-          env: {
-            PATH: process.env.PATH ?? "",
-            NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-            ...env.identity.env(),
-          },
-        },
-      );
-      let out = "";
-      p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-      p.stderr.on("data", (c: Buffer) => (out += c.toString()));
-      p.once("exit", () => resolve(out));
+    const run = await runDoctor(["--components", path.join(stack.tmp, "resources")], {
+      env: env.identity.env(),
     });
-    recordOutput("doctor", [doctor]);
+    const doctor = run.stdout + run.stderr;
     expect(doctor).toContain("refused the SAS");
     expect(doctor).toContain("would send the identity's bearer token without TLS");
     const everything = [...answers, ...stack.keyless.lines, ...stack.daprd.lines, doctor].join("\n");

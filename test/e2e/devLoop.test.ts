@@ -10,6 +10,7 @@ import net from "node:net";
 import path from "node:path";
 import { daprdPath, REPO_ROOT } from "../helpers/paths.js";
 import { freePort } from "../helpers/ports.js";
+import { recordOutput } from "../helpers/suiteRecord.js";
 import { makeTmpDir } from "../helpers/tmp.js";
 import { waitFor } from "../helpers/wait.js";
 
@@ -119,6 +120,11 @@ describe("the dev loop (scripts/run.sh)", () => {
       encoding: "utf8",
       timeout: 60_000,
     });
+    // The line runs through bash, so not through helpers/doctor.ts: its output is recorded here instead.
+    recordOutput(
+      "doctor",
+      [doctor.stdout, doctor.stderr].filter((s) => s !== ""),
+    );
     expect(doctor.stdout + doctor.stderr).not.toContain("[FAIL]");
     expect(doctor.status).toBe(0);
   }, 70_000);

@@ -1,11 +1,9 @@
 /** `keyless doctor` against the stand-ins: a healthy setup, and each seeded misconfiguration with its fix. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DoctorReport } from "../../src/doctor/report.js";
-import { recordOutput } from "../helpers/suiteRecord.js";
-import { KEYLESS_MAIN } from "../helpers/paths.js";
+import { runDoctor } from "../helpers/doctor.js";
 import { freePort } from "../helpers/ports.js";
 import { makeIdentity, startStandIns } from "../helpers/standins.js";
 import { makeTmpDir } from "../helpers/tmp.js";
@@ -24,29 +22,8 @@ describe("keyless doctor", () => {
   let azurite: Azurite;
   let closedPort: number;
 
-  // Asynchronous on purpose: the stand-ins the doctor talks to live in this test process.
-  const run = (...args: string[]) => runDoctor("--components", dir, ...args);
-  const runDoctor = (...args: string[]) =>
-    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", ...args], {
-        cwd: tmp.dir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-          ...env.identity.env(),
-        },
-      });
-      let stdout = "";
-      let stderr = "";
-      p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      p.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-      const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-      p.once("exit", (status) => {
-        clearTimeout(timer);
-        recordOutput("doctor", [stdout, stderr]);
-        resolve({ status, stdout, stderr });
-      });
-    });
+  const run = (...args: string[]) => doctor("--components", dir, ...args);
+  const doctor = (...args: string[]) => runDoctor(args, { cwd: tmp.dir, env: env.identity.env() });
 
   beforeAll(async () => {
     azurite = await startTestAzurite();
@@ -194,7 +171,7 @@ describe("keyless doctor", () => {
   });
 
   it("reports a --components path that does not exist, without a stack trace, and exits 1", async () => {
-    const r = await runDoctor("--components", path.join(tmp.dir, "nonexistent"));
+    const r = await doctor("--components", path.join(tmp.dir, "nonexistent"));
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/nonexistent: does not exist/);
     expect(r.stdout).toContain("checked: 0 keyless component(s) in 0 YAML file(s)");
@@ -206,7 +183,7 @@ describe("keyless doctor", () => {
     mkdirSync(other);
     writeFileSync(path.join(other, "redis.yaml"), component("cache", "state.redis", { redisHost: "x:6379" }));
     for (const target of [other, path.join(other, "redis.yaml")]) {
-      const r = await runDoctor("--components", target);
+      const r = await doctor("--components", target);
       expect(r.status).toBe(1);
       expect(r.stdout).toContain("problems found");
       expect(r.stdout).toContain("nothing was checked");

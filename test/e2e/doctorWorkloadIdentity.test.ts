@@ -4,14 +4,13 @@
  * Vault stand-ins, with the environment the Azure Workload Identity webhook sets.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DoctorReport } from "../../src/doctor/report.js";
 import { componentYaml } from "../helpers/componentYaml.js";
 import { startWorkloadWorld } from "../helpers/entra.js";
-import { KEYLESS_MAIN } from "../helpers/paths.js";
+import { runDoctor } from "../helpers/doctor.js";
 
 const POD = { namespace: "shop", serviceAccount: "orders" };
 
@@ -19,32 +18,23 @@ describe("keyless doctor with workload identity", () => {
   let world: Awaited<ReturnType<typeof startWorkloadWorld>>;
   let dir: string;
 
-  const doctor = (env: Record<string, string> = {}) =>
-    new Promise<DoctorReport>((resolve, reject) => {
-      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", "--components", dir, "--json"], {
-        cwd: world.dir,
-        env: {
-          PATH: process.env.PATH ?? "",
-          NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-          AZURE_CLIENT_ID: world.app("reader").clientId,
-          AZURE_TENANT_ID: world.entra.tenantId,
-          AZURE_FEDERATED_TOKEN_FILE: world.tokenFile,
-          AZURE_AUTHORITY_HOST: world.entra.authorityHost,
-          ...env,
-        },
-      });
-      let stdout = "";
-      p.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-      const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-      p.once("exit", () => {
-        clearTimeout(timer);
-        try {
-          resolve(JSON.parse(stdout) as DoctorReport);
-        } catch (e) {
-          reject(new Error(`doctor printed no JSON: ${stdout}`, { cause: e }));
-        }
-      });
+  const doctor = async (env: Record<string, string> = {}): Promise<DoctorReport> => {
+    const { stdout } = await runDoctor(["--components", dir, "--json"], {
+      cwd: world.dir,
+      env: {
+        AZURE_CLIENT_ID: world.app("reader").clientId,
+        AZURE_TENANT_ID: world.entra.tenantId,
+        AZURE_FEDERATED_TOKEN_FILE: world.tokenFile,
+        AZURE_AUTHORITY_HOST: world.entra.authorityHost,
+        ...env,
+      },
     });
+    try {
+      return JSON.parse(stdout) as DoctorReport;
+    } catch (e) {
+      throw new Error(`doctor printed no JSON: ${stdout}`, { cause: e });
+    }
+  };
   const checks = (r: DoctorReport, component: string) =>
     r.components.find((c) => c.component === component)!.checks;
 

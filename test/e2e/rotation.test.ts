@@ -6,10 +6,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { randomUUID } from "node:crypto";
-import { spawn } from "node:child_process";
 import path from "node:path";
-import { KEYLESS_MAIN } from "../helpers/paths.js";
-import { canary, recordOutput } from "../helpers/suiteRecord.js";
+import { runDoctor } from "../helpers/doctor.js";
+import { canary } from "../helpers/suiteRecord.js";
 import { QueueServiceClient, type QueueClient } from "@azure/storage-queue";
 import { call } from "../helpers/http.js";
 import { freePort } from "../helpers/ports.js";
@@ -234,27 +233,13 @@ describe("rotation events from a Storage Queue through daprd", () => {
 
   it("keyless doctor: reports each rotationQueue and the listener of the keyless running here", async () => {
     const port = new URL(ops).port;
-    const run = (extraEnv: Record<string, string>) =>
-      new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(
-          process.execPath,
-          [KEYLESS_MAIN, "doctor", "--components", path.join(stack.tmp, "resources"), "--json"],
-          {
-            env: {
-              PATH: process.env.PATH ?? "",
-              NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-              ...env.identity.env(),
-              ...extraEnv,
-            },
-          },
-        );
-        let out = "";
-        p.stdout.on("data", (c: Buffer) => (out += c.toString()));
-        p.stderr.on("data", (c: Buffer) => (out += c.toString()));
-        p.once("exit", (code) => resolve({ code, out }));
+    const run = async (extraEnv: Record<string, string>) => {
+      const r = await runDoctor(["--components", path.join(stack.tmp, "resources"), "--json"], {
+        env: { ...env.identity.env(), ...extraEnv },
       });
+      return { code: r.status, out: r.stdout + r.stderr };
+    };
     const { code, out } = await run({ KEYLESS_METRICS_PORT: port, KEYLESS_METRICS_ADDRESS: "127.0.0.1" });
-    recordOutput("doctor", [out]);
     expect(code).toBe(1);
     const report = JSON.parse(out) as {
       listener: { status: string; detail: string };
@@ -308,20 +293,9 @@ describe("rotation events from a Storage Queue through daprd", () => {
         { secretStore: "kv-doctor" },
       ),
     );
-    const out = await new Promise<string>((resolve) => {
-      const p = spawn(process.execPath, [KEYLESS_MAIN, "doctor", "--components", dir, "--json"], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? "",
-          ...env.identity.env(),
-          KEYLESS_METRICS_PORT: "0",
-        },
-      });
-      let text = "";
-      p.stdout.on("data", (c: Buffer) => (text += c.toString()));
-      p.once("exit", () => resolve(text));
+    const { stdout: out } = await runDoctor(["--components", dir, "--json"], {
+      env: { ...env.identity.env(), KEYLESS_METRICS_PORT: "0" },
     });
-    recordOutput("doctor", [out]);
     expect(out).toContain('"secret for metadata connectionString"');
     expect(out).toContain("1 message(s) waiting");
     const left = await doctorQueue.peekMessages();
