@@ -25,11 +25,21 @@ export default defineConfig({
     // @dapr/dapr's workflow worker logs every work item at info, with no way to lower it.
     onConsoleLog: (log) => !log.includes("[DurableTask, "),
     projects: [
+      // unit needs nothing but Node: no Azurite, no stand-in server, no built dist/.
       {
         test: {
           name: "unit",
           sequence: { groupOrder: 0 },
-          include: ["test/unit/**/*.test.ts", "test/standins/**/*.test.ts", "test/integration/**/*.test.ts"],
+          include: ["test/unit/**/*.test.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      // The stand-ins and Azurite, in this process; the same group as unit, so both share the cores as before.
+      {
+        test: {
+          name: "integration",
+          sequence: { groupOrder: 0 },
+          include: ["test/standins/**/*.test.ts", "test/integration/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },
