@@ -4,6 +4,7 @@
  *   keyless [serve]   start the component (default)
  *   keyless help      usage
  */
+import { parseCommandLine } from "./commandLine.js";
 import { readProcessConfig } from "./config.js";
 import { environmentUsage } from "./processSettings.js";
 import { CredentialPool } from "./identity/credentialPool.js";
@@ -43,13 +44,7 @@ environment:
 ${environmentUsage()}
 `;
 
-async function serve(args: string[]): Promise<void> {
-  if (args.length > 0 && (args[0] !== "--then" || args.length < 2)) {
-    process.stderr.write(`keyless serve: expected "--then <command> [args...]"\n\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  const then = args.length > 0 ? { command: args[1]!, args: args.slice(2) } : undefined;
+async function serve(then: { command: string; args: string[] } | undefined): Promise<void> {
   const cfg = readProcessConfig(process.env);
   const loggers = createLoggerFactory({ level: cfg.logLevel, trace: cfg.trace });
   const log = loggers.forArea("main");
@@ -152,18 +147,7 @@ async function serve(args: string[]): Promise<void> {
   process.once("SIGINT", () => shutdown("SIGINT"));
 }
 
-async function doctor(args: string[]): Promise<void> {
-  const paths: string[] = [];
-  let json = false;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === "--json") json = true;
-    else if (args[i] === "--components" && args[i + 1]) paths.push(args[++i]!);
-    else {
-      process.stderr.write(`keyless doctor: unknown argument "${args[i]}"\n\n${USAGE}`);
-      process.exitCode = 2;
-      return;
-    }
-  }
+async function doctor({ paths, json }: { paths: string[]; json: boolean }): Promise<void> {
   // The doctor needs every SDK at once; `serve` must not pay for loading it.
   const { runDoctor } = await import("./doctor/doctor.js");
   const { renderText } = await import("./doctor/report.js");
@@ -178,12 +162,7 @@ async function doctor(args: string[]): Promise<void> {
   );
 }
 
-const cmd = process.argv[2] ?? "serve";
-if (cmd === "serve") {
-  await serve(process.argv.slice(3));
-} else if (cmd === "doctor") {
-  await doctor(process.argv.slice(3));
-} else if (cmd === "dev") {
+async function dev(): Promise<void> {
   // The dev loop lives with the stand-ins in dev/ (its own package, absent from the production image) and
   // starts when loaded; a variable keeps the component's build from depending on it.
   const devLoop = "../dev/devLoop.js";
@@ -193,9 +172,26 @@ if (cmd === "serve") {
     );
     process.exitCode = 2;
   });
-} else if (cmd === "help" || cmd === "--help" || cmd === "-h") {
-  process.stdout.write(USAGE);
-} else {
-  process.stderr.write(`keyless: unknown command "${cmd}"\n\n${USAGE}`);
+}
+
+const parsed = parseCommandLine(process.argv.slice(2));
+if (!parsed.ok) {
+  process.stderr.write(`${parsed.message}\n\n${USAGE}`);
   process.exitCode = 2;
+} else {
+  const command = parsed.command;
+  switch (command.name) {
+    case "serve":
+      await serve(command.then);
+      break;
+    case "doctor":
+      await doctor(command);
+      break;
+    case "dev":
+      await dev();
+      break;
+    case "help":
+      process.stdout.write(USAGE);
+      break;
+  }
 }
