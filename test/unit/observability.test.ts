@@ -7,6 +7,7 @@ import { errors } from "../../src/errors/catalog.js";
 import { redactMetadata } from "../../src/observability/redact.js";
 import { stateMetadata } from "../../src/metadata/stateMetadata.js";
 import { makeTmpDir } from "../helpers/tmp.js";
+import { waitFor } from "../helpers/wait.js";
 import { testRegistry } from "../helpers/contexts.js";
 
 function memorySink() {
@@ -48,10 +49,12 @@ describe("logging", () => {
     };
     const registry = testRegistry(tmp.dir, { loggers }, "i");
     await registry.init(kind, "orders", { backend: "tables", connectionString: "AccountKey=canary-0b7e" });
-    await new Promise((r) => setTimeout(r, 20));
-    const line = sink.lines.find((l) => l.includes("instance initialised"));
-    expect(line).toBeDefined();
-    expect(JSON.parse(line!)).toMatchObject({
+    const line = await waitFor(
+      "the Init log line",
+      () => sink.lines.find((l) => l.includes("instance initialised")),
+      { intervalMs: 5 },
+    );
+    expect(JSON.parse(line)).toMatchObject({
       area: "instances",
       instance: "orders",
       metadata: { backend: "tables", connectionString: "[redacted]" },

@@ -63,8 +63,6 @@ async function slowRefreshPastTtl(world: ReturnType<typeof setup>) {
   return { ...world, open };
 }
 
-const settle = () => new Promise((r) => setTimeout(r, 10));
-
 describe("refresh-ahead", () => {
   it("with the default cacheTTL (5 minutes) refreshes from 4 minutes on, sweeping every 10 seconds", () => {
     expect(refreshAheadMs(DEFAULT_CACHE_TTL)).toBe(60_000);
@@ -80,7 +78,7 @@ describe("refresh-ahead", () => {
     expect(cache.refreshDue()).toBe(0);
     advance(1);
     expect(cache.refreshDue()).toBe(1);
-    await settle();
+    await cache.settled();
     expect(vault.calls).toBe(2);
     advance(60_001); // past the first fetch's TTL
     expect(await cache.get("db")).toBe("canary-v1");
@@ -93,7 +91,7 @@ describe("refresh-ahead", () => {
     await cache.get("db");
     advance(240_000);
     expect(cache.refreshDue()).toBe(1);
-    await settle();
+    await cache.settled();
     advance(240_000);
     // The refreshed value was not read: it is not refreshed again.
     expect(cache.refreshDue()).toBe(0);
@@ -107,7 +105,7 @@ describe("refresh-ahead", () => {
     vault.version = "v2";
     advance(240_000);
     cache.refreshDue();
-    await settle();
+    await cache.settled();
     expect(lines.some((l) => l.includes("secret db rotated to version v2"))).toBe(true);
     expect(lines.join("\n")).not.toContain("canary-v");
     expect(rotations).toEqual(["kv"]);
