@@ -1,107 +1,40 @@
 /**
  * The Metrics events as Prometheus series (prom-client), in a registry of their own: nothing is put in
  * prom-client's global registry, so tests and a second instance never share counters.
- * Every name starts with keyless_; README "Metrics" lists them.
+ * Each series is declared in metricCatalog.ts (name, type, labels, help); this file only wires events to them.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { METRICS, STATE_SECONDS_BUCKETS, type MetricDeclaration } from "./metricCatalog.js";
 import type { CacheResult, Metrics, SecretOutcome, VaultCallOutcome } from "./metrics.js";
 
 export class PromMetrics implements Metrics {
   readonly registry = new Registry();
   private readonly expiries = new Map<string, number>();
-  private readonly secretRequests = this.counter(
-    "keyless_secret_requests_total",
-    "Secret Gets answered, by instance, the source that answered and outcome",
-    ["instance", "source", "outcome"],
-  );
-  private readonly cacheLookups = this.counter(
-    "keyless_secret_cache_total",
-    "Key Vault cache lookups: hit, miss, or stale (a value past its TTL served because the vault failed)",
-    ["instance", "result"],
-  );
-  private readonly vaultCalls = this.counter(
-    "keyless_keyvault_calls_total",
-    "Calls to Key Vault (Get or listing), by outcome (ok, not_found or an error code)",
-    ["instance", "outcome"],
-  );
-  private readonly throttled = this.counter(
-    "keyless_keyvault_throttled_total",
-    "Key Vault answers 429 Too Many Requests",
-    ["instance"],
-  );
-  private readonly retryAfterSeconds = this.counter(
-    "keyless_keyvault_retry_after_seconds_total",
-    "Seconds of Retry-After that Key Vault asked keyless to wait",
-    ["instance"],
-  );
-  private readonly retryAfterWaits = this.counter(
-    "keyless_keyvault_retry_after_waits_total",
-    "Calls held back (answered from cache or failed) while a Retry-After was in force",
-    ["instance"],
-  );
-  private readonly tokens = this.counter(
-    "keyless_token_requests_total",
-    "Token requests to the identity endpoint, by identity and outcome (ok or failed)",
-    ["identity", "outcome"],
-  );
-  private readonly bulkOmitted = this.counter(
-    "keyless_bulkget_omitted_total",
-    "Secrets left out of a BulkGet, by reason (disabled, expired, not_yet_valid, managed, forbidden, deleted)",
-    ["instance", "reason"],
-  );
-  private readonly stateOps = this.counter(
-    "keyless_state_operations_total",
-    "State operations, by instance, backend, operation and outcome (ok or an error code)",
-    ["instance", "backend", "operation", "outcome"],
-  );
+  private readonly secretRequests = this.counter(METRICS.secretRequests);
+  private readonly cacheLookups = this.counter(METRICS.cacheLookups);
+  private readonly vaultCalls = this.counter(METRICS.vaultCalls);
+  private readonly throttled = this.counter(METRICS.throttled);
+  private readonly retryAfterSeconds = this.counter(METRICS.retryAfterSeconds);
+  private readonly retryAfterWaits = this.counter(METRICS.retryAfterWaits);
+  private readonly tokens = this.counter(METRICS.tokens);
+  private readonly bulkOmitted = this.counter(METRICS.bulkOmitted);
+  private readonly stateOps = this.counter(METRICS.stateOps);
   private readonly stateSeconds = new Histogram({
-    name: "keyless_state_operation_seconds",
-    help: "Latency of state operations",
-    labelNames: ["instance", "backend", "operation"],
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [this.registry],
+    ...this.series(METRICS.stateSeconds),
+    buckets: STATE_SECONDS_BUCKETS,
   });
-  private readonly restored = this.counter(
-    "keyless_instances_restored_total",
-    "Instances rebuilt from saved Init metadata after a keyless restart",
-    ["category"],
-  );
-  private readonly refreshes = this.counter(
-    "keyless_secret_refresh_ahead_total",
-    "Background refreshes of Key Vault values before their cacheTTL ends, by outcome",
-    ["instance", "outcome"],
-  );
-  private readonly rotations = this.counter(
-    "keyless_secret_rotations_total",
-    "New versions of served secrets picked up (refresh-ahead or rotation event)",
-    ["instance"],
-  );
-  private readonly events = this.counter(
-    "keyless_rotation_events_total",
-    "Key Vault events read from a rotationQueue, by type (SecretNewVersionCreated, SecretExpired, SecretNearExpiry, foreign, malformed)",
-    ["instance", "type"],
-  );
-  private readonly failoverCalls = this.counter(
-    "keyless_failover_vault_calls_total",
-    "Calls to each vault of a store with several vaults (vaultUris), by outcome (ok, not_found, refused, broken)",
-    ["instance", "vault", "outcome"],
-  );
-
-  private readonly stale = new Gauge({
-    name: "keyless_secrets_served_stale",
-    help: "Cached secrets being answered past their cacheTTL now (the vault is failing; within staleIfError)",
-    labelNames: ["instance"],
-    registers: [this.registry],
-  });
+  private readonly restored = this.counter(METRICS.restored);
+  private readonly refreshes = this.counter(METRICS.refreshes);
+  private readonly rotations = this.counter(METRICS.rotations);
+  private readonly events = this.counter(METRICS.rotationEvents);
+  private readonly failoverCalls = this.counter(METRICS.failoverCalls);
+  private readonly stale = new Gauge(this.series(METRICS.stale));
 
   constructor(private readonly now: () => number = Date.now) {
     const expiries = this.expiries;
     const clock = this.now;
     new Gauge({
-      name: "keyless_token_expiry_seconds",
-      help: "Seconds until the current token of each identity expires",
-      labelNames: ["identity"],
-      registers: [this.registry],
+      ...this.series(METRICS.tokenExpiry),
       collect() {
         this.reset();
         for (const [id, at] of expiries) this.set({ identity: id }, Math.max(0, (at - clock()) / 1000));
@@ -110,8 +43,13 @@ export class PromMetrics implements Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "keyless_" });
   }
 
-  private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  /** The options every series shares, from its declaration, in this instance's own registry. */
+  private series<L extends string>(m: MetricDeclaration & { labels: readonly L[] }) {
+    return { name: m.name, help: m.help, labelNames: m.labels, registers: [this.registry] };
+  }
+
+  private counter<L extends string>(m: MetricDeclaration & { labels: readonly L[] }): Counter<L> {
+    return new Counter(this.series(m));
   }
 
   secretRequest(instance: string, source: string, outcome: SecretOutcome): void {

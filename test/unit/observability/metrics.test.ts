@@ -1,6 +1,8 @@
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { register } from "prom-client";
 import { CredentialPool } from "../../../src/identity/credentialPool.js";
+import { METRICS, metricsTableRows } from "../../../src/observability/metricCatalog.js";
 import { MetricsHub, type Metrics } from "../../../src/observability/metrics.js";
 import { readOpsConfig } from "../../../src/observability/opsConfig.js";
 import { PromMetrics } from "../../../src/observability/promMetrics.js";
@@ -208,5 +210,26 @@ describe("README Metrics table", () => {
       expect(row, `README documents ${metric.name}`).toBeDefined();
       expect(row).toContain(`| ${String(metric.type)} |`);
     }
+  });
+});
+
+describe("metric catalog: one declaration per series", () => {
+  it("is what PromMetrics registers, name for name and type for type", async () => {
+    const registered = (await new PromMetrics().registry.getMetricsAsJSON())
+      .filter((s) => !/^keyless_(process|nodejs)_/.test(s.name))
+      .map((s) => ({ name: s.name, type: String(s.type) }));
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    expect(registered.sort(byName)).toEqual(
+      Object.values(METRICS)
+        .map((m) => ({ name: m.name, type: m.type }))
+        .sort(byName),
+    );
+  });
+
+  it("is the README's Metrics table, row for row", () => {
+    const rows = readFileSync("README.md", "utf8")
+      .split("\n")
+      .filter((l) => /^\| `keyless_[a-z_]+` \|/.test(l));
+    expect(rows).toEqual(metricsTableRows());
   });
 });
