@@ -1,6 +1,5 @@
-/** Process settings from the environment, read once in main.ts and passed down. */
-import os from "node:os";
-import path from "node:path";
+/** Process settings from the environment, read once in main.ts and passed down (parsed as processSettings.ts declares). */
+import { readSetting, type Env } from "./processSettings.js";
 
 export interface ProcessConfig {
   componentName: string;
@@ -11,16 +10,12 @@ export interface ProcessConfig {
   saveCredentials: boolean;
 }
 
-export function readProcessConfig(env: NodeJS.ProcessEnv): ProcessConfig {
-  const dataHome = env.XDG_DATA_HOME || path.join(os.homedir(), ".local", "share");
+export function readProcessConfig(env: Env): ProcessConfig {
   return {
-    componentName: env.KEYLESS_COMPONENT_NAME || "keyless",
-    dataDir: path.resolve(env.KEYLESS_DATA_DIR || path.join(dataHome, "keyless")),
-    logLevel: env.KEYLESS_LOG_LEVEL || "info",
-    trace: (env.KEYLESS_TRACE ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
-    saveCredentials: /^(true|1|yes)$/i.test(env.KEYLESS_SAVE_CREDENTIALS ?? ""),
+    componentName: readSetting(env, "KEYLESS_COMPONENT_NAME"),
+    dataDir: readSetting(env, "KEYLESS_DATA_DIR"),
+    logLevel: readSetting(env, "KEYLESS_LOG_LEVEL"),
+    trace: readSetting(env, "KEYLESS_TRACE"),
+    saveCredentials: readSetting(env, "KEYLESS_SAVE_CREDENTIALS"),
   };
 }

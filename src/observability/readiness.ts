@@ -8,7 +8,7 @@
 import { isKeylessError } from "../errors/keylessError.js";
 import type { CredentialPool } from "../identity/credentialPool.js";
 import { describeIdentity, identityKey } from "../identity/identitySpec.js";
-import { DEFAULT_IDENTITY_CHECK_SECONDS } from "./opsConfig.js";
+import { defaultIdentityCheckMs } from "./opsConfig.js";
 
 export interface ReadinessSources {
   /** Instances whose latest Init failed: "<category>/<instance>" -> error code. */
@@ -29,7 +29,7 @@ export class Readiness {
   constructor(
     private readonly sources: ReadinessSources,
     private readonly now: () => number = Date.now,
-    private readonly probeEveryMs = DEFAULT_IDENTITY_CHECK_SECONDS * 1000,
+    private readonly probeEveryMs = defaultIdentityCheckMs(),
   ) {}
 
   async check(): Promise<ReadinessReport> {

@@ -12,7 +12,8 @@ import { readFileSync } from "node:fs";
 import { chmod, chown, lstat, mkdir, unlink } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { socketFolder, SocketFolderError } from "./socketFolder.js";
+import { readSetting, type Env } from "../processSettings.js";
+import { SocketFolderError } from "./socketFolder.js";
 
 /** Linux limits a Unix socket path to 108 bytes including the terminating NUL. */
 const MAX_SOCKET_PATH = 107;
@@ -24,10 +25,10 @@ export class SocketError extends Error {
   }
 }
 
-export function socketPath(env: NodeJS.ProcessEnv, componentName: string): string {
+export function socketPath(env: Env, componentName: string): string {
   let folder: string;
   try {
-    folder = socketFolder(env);
+    folder = readSetting(env, "DAPR_COMPONENTS_SOCKETS_FOLDER");
   } catch (e) {
     if (e instanceof SocketFolderError) throw new SocketError(e.message);
     throw e;
@@ -84,28 +85,18 @@ export interface SocketAccess {
   gid?: number;
 }
 
-export const DEFAULT_SOCKET_MODE = 0o666;
+/** The mode a server gives its socket when nobody chose one: KEYLESS_SOCKET_MODE's declared default. */
+export const DEFAULT_SOCKET_MODE = readSetting({}, "KEYLESS_SOCKET_MODE");
 
-/** KEYLESS_SOCKET_MODE (octal, e.g. 0660) and KEYLESS_SOCKET_GROUP (a group name or numeric id). */
-export function readSocketAccess(env: NodeJS.ProcessEnv, groupFile = "/etc/group"): SocketAccess {
-  const rawMode = env.KEYLESS_SOCKET_MODE?.trim();
-  let mode = DEFAULT_SOCKET_MODE;
-  if (rawMode) {
-    if (!/^0?[0-7]{3}$/.test(rawMode)) {
-      throw new SocketError(
-        `KEYLESS_SOCKET_MODE must be an octal mode such as 0660 or 0600, got ${JSON.stringify(rawMode.slice(0, 20))}`,
-      );
-    }
-    mode = parseInt(rawMode, 8);
-    if ((mode & 0o600) !== 0o600) {
-      throw new SocketError(
-        `KEYLESS_SOCKET_MODE ${rawMode} does not let keyless's own user read and write the socket; use at least 0600`,
-      );
-    }
-  }
-  const rawGroup = env.KEYLESS_SOCKET_GROUP?.trim();
-  if (!rawGroup) return { mode };
-  return { mode, gid: /^\d+$/.test(rawGroup) ? Number(rawGroup) : groupId(rawGroup, groupFile) };
+/**
+ * KEYLESS_SOCKET_MODE (octal, e.g. 0660) and KEYLESS_SOCKET_GROUP (a group name or numeric id), parsed as
+ * processSettings.ts declares; a group name is resolved here, in `groupFile`.
+ */
+export function readSocketAccess(env: Env, groupFile = "/etc/group"): SocketAccess {
+  const mode = readSetting(env, "KEYLESS_SOCKET_MODE");
+  const group = readSetting(env, "KEYLESS_SOCKET_GROUP");
+  if (group === undefined) return { mode };
+  return { mode, gid: /^\d+$/.test(group) ? Number(group) : groupId(group, groupFile) };
 }
 
 function groupId(name: string, groupFile: string): number {

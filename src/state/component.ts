@@ -8,7 +8,7 @@ import { fileSafeName } from "../persistence/fileSafeName.js";
 import type { Backend } from "./backend.js";
 // The backends load on first use: an instance on SQLite never loads the Azure Tables SDK, and the reverse.
 import { StateStore } from "./store.js";
-import { STORAGE_SCOPE, tablesAuthFor } from "./tablesAuth.js";
+import { STORAGE_SCOPE } from "../identity/tokenScopes.js";
 
 export const STATE_FEATURES = ["ETAG", "TRANSACTIONAL", "TTL"] as const;
 
@@ -49,14 +49,11 @@ async function sqlite(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
 }
 
 async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
+  const { openTablesBackend, planConnection, tablesAuthFor } = await import("./backends/tables/index.js");
   const { auth } = tablesAuthFor(md, ctx.credentials);
-  const [{ openTablesBackend }, { connect }] = await Promise.all([
-    import("./backends/tables.js"),
-    import("./backends/tablesConnection.js"),
-  ]);
   if (auth.kind === "token") {
     // Refuse a transport that would expose the token before asking for one.
-    connect(ctx.instance, md.tableName, auth);
+    planConnection(ctx.instance, md.tableName, auth);
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await auth.credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
       throw errors.backendFailed(

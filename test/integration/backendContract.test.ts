@@ -9,7 +9,7 @@ import { pino } from "pino";
 import { CredentialPool } from "../../src/identity/credentialPool.js";
 import type { Backend } from "../../src/state/backend.js";
 import { openSqliteBackend } from "../../src/state/backends/sqlite.js";
-import { openTablesBackend, type TablesAuth } from "../../src/state/backends/tables.js";
+import { openTablesBackend, type TablesAuth } from "../../src/state/backends/tables/index.js";
 import { StateStore, type SetInput } from "../../src/state/store.js";
 import { startIdentityStandIn, makeIdentity, type IdentityStandIn } from "../../dev/identityStandIn.js";
 import { startTestAzurite, type Azurite } from "../helpers/azurite.js";

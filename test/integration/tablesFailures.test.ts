@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AzureNamedKeyCredential, TableClient } from "@azure/data-tables";
 import { pino } from "pino";
 import type { Backend, SetOp, WriteOp } from "../../src/state/backend.js";
-import { openTablesBackend } from "../../src/state/backends/tables.js";
+import { openTablesBackend } from "../../src/state/backends/tables/index.js";
 import { DEV_ACCOUNT, DEV_KEY, startTestAzurite, type Azurite } from "../helpers/azurite.js";
 
 const set = (key: string, extra: Partial<SetOp> = {}): SetOp => ({

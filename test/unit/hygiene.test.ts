@@ -29,11 +29,13 @@ describe("secrets hygiene in the code", () => {
 
   it("only allows insecure (http) connections behind an explicit test seam", () => {
     const uses = shipped.filter((f) => /allowInsecureConnection\s*:\s*true/.test(readFileSync(f, "utf8")));
-    expect(uses.map((f) => path.relative(REPO_ROOT, f))).toEqual(["src/state/backends/tablesConnection.ts"]);
+    expect(uses.map((f) => path.relative(REPO_ROOT, f))).toEqual([
+      "src/state/backends/tables/tablesConnection.ts",
+    ]);
     // Only for a loopback endpoint with a key, decided (and refused otherwise) in one function.
-    expect(readFileSync(path.join(REPO_ROOT, "src/state/backends/tablesConnection.ts"), "utf8")).toContain(
-      "...(insecure && { allowInsecureConnection: true })",
-    );
+    expect(
+      readFileSync(path.join(REPO_ROOT, "src/state/backends/tables/tablesConnection.ts"), "utf8"),
+    ).toContain("...(insecure && { allowInsecureConnection: true })");
   });
 
   it("never passes secret values, tokens or request bodies to a log call", () => {

@@ -3,7 +3,9 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse, parseAllDocuments } from "yaml";
-import { DEFAULT_METRICS_PORT } from "../../../src/observability/opsConfig.js";
+import { readSetting } from "../../../src/processSettings.js";
+
+const DEFAULT_METRICS_PORT = readSetting({}, "KEYLESS_METRICS_PORT");
 
 const read = (f: string) => readFileSync(path.join(import.meta.dirname, "../../..", f), "utf8");
 

@@ -1,6 +1,6 @@
 /**
- * How the Tables backend reaches its table: the auth mode, the endpoint, the transport rule, and the one
- * client (rebuilt after a rejected token).
+ * How the Tables backend reaches its table: the auth mode, the endpoint, the transport rule, and how to
+ * build its client (again after a rejected token).
  *
  * - Connection strings are checked here, before the SDK sees them: a malformed or endpoint-less one is a
  *   configuration mistake (METADATA_INVALID naming `connectionString`), never an INTERNAL error. The value
@@ -11,17 +11,12 @@
  * - Messages name the endpoint without its query string (a SAS lives there) and name a SAS as a SAS.
  */
 import { AzureNamedKeyCredential, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { errors } from "../../errors/catalog.js";
-import type { TokenCredential } from "@azure/identity";
-import { CachedCredential } from "../../identity/cachedCredential.js";
+import { errors } from "../../../errors/catalog.js";
+import { CachedCredential } from "../../../identity/cachedCredential.js";
+import { isLoopback } from "../../../identity/isLoopback.js";
+import type { TablesAuth } from "./tablesAuth.js";
 
-export { STORAGE_SCOPE } from "../tablesAuth.js";
 const DEV_TABLE_ENDPOINT = "http://127.0.0.1:10002/devstoreaccount1";
-
-export type TablesAuth =
-  | { kind: "token"; endpoint: string; credential: TokenCredential; describe: string }
-  | { kind: "connectionString"; connectionString: string }
-  | { kind: "sharedKey"; endpoint: string; accountName: string; accountKey: string };
 
 /** The auth mode as named in messages: an identity, a shared key, or a SAS. */
 export interface Who {
@@ -74,18 +69,13 @@ export function readConnectionString(instance: string, cs: string): ConnectionSt
   return { endpoint, keyKind, development: false };
 }
 
-export function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
 /** Endpoint origin and path only: a query string (a SAS) never reaches a message. */
 export function printableEndpoint(url: string): string {
   const u = new URL(url);
   return `${u.origin}${u.pathname.replace(/\/+$/, "")}`;
 }
 
-export interface Connection {
+export interface ConnectionPlan {
   endpoint: string;
   who: Who;
   /** Only for a loopback http endpoint with a key (Azurite); see the transport rule above. */
@@ -95,8 +85,11 @@ export interface Connection {
   credential?: CachedCredential;
 }
 
-/** Decides endpoint, wording and transport for an auth mode, or refuses it (METADATA_INVALID). */
-export function connect(instance: string, table: string, auth: TablesAuth): Connection {
+/**
+ * Decides endpoint, wording and transport for an auth mode, or refuses it (METADATA_INVALID); it builds
+ * one client to prove the SDK accepts the settings, but sends nothing.
+ */
+export function planConnection(instance: string, table: string, auth: TablesAuth): ConnectionPlan {
   const facts =
     auth.kind === "connectionString"
       ? readConnectionString(instance, auth.connectionString)

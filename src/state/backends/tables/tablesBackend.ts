@@ -1,24 +1,29 @@
 /**
  * Azure Storage Tables backend (also Cosmos DB's Table API) through @azure/data-tables.
  *
- * The parts: tablesEntity.ts (how an item is stored), tablesConnection.ts (auth, endpoint, transport
- * rule), tablesCaller.ts (deadlines, a renewed token after a 401), tablesTransaction.ts (entity-group
- * transactions). Failures are read once by errors/azureFailure.ts and worded by the catalog.
+ * The parts: tablesEntity.ts (how an item is stored), tablesAuth.ts (which auth the metadata asks for),
+ * tablesConnection.ts (endpoint, transport rule), tablesTransaction.ts (entity-group transactions). Calls
+ * go through identity/azureCaller.ts (deadlines, a renewed token after a 401; throttling and 5xx are
+ * retried by the SDK's own policy). Failures are read once by errors/azureFailure.ts and worded by the
+ * catalog.
  *
  * Concurrency maps to conditional requests: an etag -> If-Match (412, or 404 for the entity itself =
  * mismatch), first-write without an etag -> insert-only (409 = conflict). A 404 `TableNotFound` is never
  * a conflict: it is the table that is missing. Tombstones and expired rows are invisible at once and
  * removed by the sweep.
  */
-import { describeAzureFailure } from "../../errors/azureFailure.js";
-import { errors } from "../../errors/catalog.js";
-import { isKeylessError, type KeylessError } from "../../errors/keylessError.js";
-import { errorField, type Logger } from "../../observability/logger.js";
-import { SingleFlight } from "../../util/singleFlight.js";
-import type { Backend, WriteOp } from "../backend.js";
-import { toTableKey } from "../tablesKey.js";
-import { TablesCaller } from "./tablesCaller.js";
-import { connect, type Connection, type TablesAuth } from "./tablesConnection.js";
+import type { TableClient } from "@azure/data-tables";
+import { describeAzureFailure } from "../../../errors/azureFailure.js";
+import { errors } from "../../../errors/catalog.js";
+import { isKeylessError, type KeylessError } from "../../../errors/keylessError.js";
+import { AzureCaller } from "../../../identity/azureCaller.js";
+import { STORAGE_SCOPE } from "../../../identity/tokenScopes.js";
+import { errorField, type Logger } from "../../../observability/logger.js";
+import { SingleFlight } from "../../../util/singleFlight.js";
+import type { Backend, WriteOp } from "../../backend.js";
+import type { TablesAuth } from "./tablesAuth.js";
+import { planConnection, type ConnectionPlan } from "./tablesConnection.js";
+import { toTableKey } from "./tablesKey.js";
 import {
   CHUNK,
   decodeEtag,
@@ -30,8 +35,6 @@ import {
   type Row,
 } from "./tablesEntity.js";
 import { MAX_BATCH, runTransaction } from "./tablesTransaction.js";
-
-export type { TablesAuth } from "./tablesConnection.js";
 
 const MAX_KEY_PART = 512; // Azurite's limit; the service allows 1 KiB
 const PARALLELISM = 8;
@@ -74,16 +77,21 @@ class TablesBackend implements Backend {
   readonly maxValueBytes = CHUNK * MAX_CHUNKS;
   readonly etagShape = "an etag this store returned";
   readonly isValidEtag = isValidEtag;
-  private readonly caller: TablesCaller;
+  private readonly caller: AzureCaller<TableClient>;
   private readonly where: string;
   private readonly sweeps = new SingleFlight<"sweep", number>();
   private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly opts: TablesBackendOptions,
-    private readonly connection: Connection,
+    private readonly connection: ConnectionPlan,
   ) {
-    this.caller = new TablesCaller(connection, opts.timeoutMs);
+    const { credential } = connection;
+    this.caller = new AzureCaller({
+      makeClient: connection.makeClient,
+      timeoutMs: opts.timeoutMs,
+      ...(credential && { renewal: { credential, scope: STORAGE_SCOPE } }),
+    });
     this.where = `table ${opts.table} at ${connection.endpoint}`;
   }
 
@@ -271,7 +279,7 @@ class TablesBackend implements Backend {
 }
 
 export async function openTablesBackend(opts: TablesBackendOptions): Promise<Backend> {
-  const backend = new TablesBackend(opts, connect(opts.instance, opts.table, opts.auth));
+  const backend = new TablesBackend(opts, planConnection(opts.instance, opts.table, opts.auth));
   await backend.start();
   return backend;
 }

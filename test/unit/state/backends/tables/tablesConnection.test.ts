@@ -1,7 +1,7 @@
 /** The Tables transport and connection-string rules (the SDK itself is exercised in the contract suite). */
 import { describe, expect, it } from "vitest";
-import { CredentialPool } from "../../../src/identity/credentialPool.js";
-import { connect, readConnectionString } from "../../../src/state/backends/tablesConnection.js";
+import { CredentialPool } from "../../../../../src/identity/credentialPool.js";
+import { planConnection, readConnectionString } from "../../../../../src/state/backends/tables/index.js";
 
 const token = (endpoint: string) => ({
   kind: "token" as const,
@@ -22,23 +22,23 @@ const cs = (connectionString: string) => ({ kind: "connectionString" as const, c
 
 describe("Tables transport", () => {
   it("accepts http only for a loopback host with a key, a connection string or UseDevelopmentStorage", () => {
-    expect(connect("i", "t", key("http://127.0.0.1:10002/acct")).allowInsecureConnection).toBe(true);
-    expect(connect("i", "t", key("http://localhost:10002/acct")).allowInsecureConnection).toBe(true);
-    expect(connect("i", "t", cs("UseDevelopmentStorage=true")).allowInsecureConnection).toBe(true);
+    expect(planConnection("i", "t", key("http://127.0.0.1:10002/acct")).allowInsecureConnection).toBe(true);
+    expect(planConnection("i", "t", key("http://localhost:10002/acct")).allowInsecureConnection).toBe(true);
+    expect(planConnection("i", "t", cs("UseDevelopmentStorage=true")).allowInsecureConnection).toBe(true);
     expect(
-      connect(
+      planConnection(
         "i",
         "t",
         cs("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k;TableEndpoint=http://[::1]:10002/a"),
       ).allowInsecureConnection,
     ).toBe(true);
-    expect(connect("i", "t", token("https://acct.table.core.windows.net")).allowInsecureConnection).toBe(
-      false,
-    );
+    expect(
+      planConnection("i", "t", token("https://acct.table.core.windows.net")).allowInsecureConnection,
+    ).toBe(false);
   });
 
   it("refuses a bearer token over http, even to a loopback host, saying why", () => {
-    expect(() => connect("i", "t", token("http://127.0.0.1:10002/acct"))).toThrow(
+    expect(() => planConnection("i", "t", token("http://127.0.0.1:10002/acct"))).toThrow(
       /tableEndpoint: http:\/\/ would send the identity's bearer token without TLS/,
     );
   });
@@ -46,7 +46,7 @@ describe("Tables transport", () => {
   it("refuses http to any other host, saying why", () => {
     const e = (() => {
       try {
-        connect("i", "t", key("http://acct.table.core.windows.net"));
+        planConnection("i", "t", key("http://acct.table.core.windows.net"));
       } catch (err) {
         return err;
       }
@@ -56,13 +56,13 @@ describe("Tables transport", () => {
     expect((e as Error).message).toMatch(
       /tableEndpoint: http:\/\/ is accepted only for a local Azurite on a loopback/,
     );
-    expect(() => connect("i", "t", cs("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k"))).toThrow(
-      /connectionString: http:\/\/ is accepted only/,
-    );
+    expect(() =>
+      planConnection("i", "t", cs("DefaultEndpointsProtocol=http;AccountName=a;AccountKey=k")),
+    ).toThrow(/connectionString: http:\/\/ is accepted only/);
   });
 
   it("names a SAS as a SAS and never shows the query string of an endpoint", () => {
-    const c = connect(
+    const c = planConnection(
       "i",
       "t",
       cs("TableEndpoint=https://acct.table.core.windows.net/?x=1;SharedAccessSignature=sv=1&sig=CANARY"),

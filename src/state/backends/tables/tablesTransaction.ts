@@ -6,20 +6,20 @@
  * Insert-only actions also collide with expired rows and tombstones, which count as absent: those become
  * etag-guarded replaces and the batch is tried once more.
  */
-import type { TransactionAction } from "@azure/data-tables";
-import { describeAzureFailure } from "../../errors/azureFailure.js";
-import { errors } from "../../errors/catalog.js";
-import type { KeylessError } from "../../errors/keylessError.js";
-import type { WriteOp } from "../backend.js";
-import { toTableKey } from "../tablesKey.js";
-import type { TablesCaller } from "./tablesCaller.js";
+import type { TableClient, TransactionAction } from "@azure/data-tables";
+import { describeAzureFailure } from "../../../errors/azureFailure.js";
+import { errors } from "../../../errors/catalog.js";
+import type { KeylessError } from "../../../errors/keylessError.js";
+import type { WriteOp } from "../../backend.js";
+import { toTableKey } from "./tablesKey.js";
+import type { AzureCaller } from "../../../identity/azureCaller.js";
 import { decodeEtag, entityOf, etagExpired, itemOf, type Row } from "./tablesEntity.js";
 
 export const MAX_BATCH = 100;
 
 export interface TransactionDeps {
   instance: string;
-  caller: TablesCaller;
+  caller: AzureCaller<TableClient>;
   now: () => number;
   readRow(key: string): Promise<Row | undefined>;
   fail(op: string, e: unknown): KeylessError;

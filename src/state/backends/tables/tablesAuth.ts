@@ -3,13 +3,15 @@
  * `keyless doctor` checks exactly what `serve` would use: a connection string, else a shared key, else the
  * instance's identity.
  */
-import type { CredentialPool } from "../identity/credentialPool.js";
-import { describeIdentity, identityFromMetadata, type IdentitySpec } from "../identity/identitySpec.js";
-import type { StateMetadata } from "../metadata/stateMetadata.js";
-import type { TablesAuth } from "./backends/tables.js";
+import type { TokenCredential } from "@azure/identity";
+import type { CredentialPool } from "../../../identity/credentialPool.js";
+import { describeIdentity, identityFromMetadata, type IdentitySpec } from "../../../identity/identitySpec.js";
+import type { StateMetadata } from "../../../metadata/stateMetadata.js";
 
-/** Defined here, not beside the Tables client, so choosing the auth never loads the Tables SDK. */
-export const STORAGE_SCOPE = "https://storage.azure.com/.default";
+export type TablesAuth =
+  | { kind: "token"; endpoint: string; credential: TokenCredential; describe: string }
+  | { kind: "connectionString"; connectionString: string }
+  | { kind: "sharedKey"; endpoint: string; accountName: string; accountKey: string };
 
 export function tablesAuthFor(
   md: StateMetadata,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fromTableKey, toTableKey } from "../../../src/state/tablesKey.js";
+import { fromTableKey, toTableKey } from "../../../../../src/state/backends/tables/tablesKey.js";
 
 const KEYS = [
   "app||key",

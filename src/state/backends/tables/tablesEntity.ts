@@ -8,8 +8,8 @@
  * is a new etag). A delete inside a transaction is an already-expired tombstone (n = 0, exp = now).
  */
 import type { TableEntity, TableEntityResult } from "@azure/data-tables";
-import type { SetOp, StoredItem } from "../backend.js";
-import { toTableKey } from "../tablesKey.js";
+import type { SetOp, StoredItem } from "../../backend.js";
+import { toTableKey } from "./tablesKey.js";
 
 export const CHUNK = 64 * 1024;
 export const MAX_CHUNKS = 15;
