@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Dapr's own conformance suites (components-contrib tests/conformance, the version daprd 1.18.3 pins)
+# Dapr's own conformance suites (components-contrib tests/conformance, the version the pinned daprd pins)
 # through daprd's pluggable adapters against the built keyless: state on SQLite and on Tables (Azurite),
 # and the secret store suite. The Go module is test/conformance-go; modules come from the Go module
 # proxy and share GOMODCACHE/GOCACHE with the daprd build, so a warm run only links and runs.
@@ -20,10 +20,12 @@ command -v go >/dev/null 2>&1 || { say "ERROR: 'go' (>= 1.26.6) is not on PATH";
 
 # The daprd build fills the same module and build caches; compiling beside it would only slow both.
 CACHE_ROOT="${KEYLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keyless}"
-if ls -d "$CACHE_ROOT"/build.* >/dev/null 2>&1 && [[ ! -f "$CACHE_ROOT/daprd-1.18.3/.complete" ]]; then
+source scripts/versions.sh
+DAPRD_DIR="$CACHE_ROOT/daprd-${DAPRD_VERSION:-$(pinned DAPRD_VERSION)}"
+if ls -d "$CACHE_ROOT"/build.* >/dev/null 2>&1 && [[ ! -f "$DAPRD_DIR/.complete" ]]; then
   say "waiting for the daprd build in $CACHE_ROOT to finish"
   for _ in $(seq 120); do
-    if [[ -f "$CACHE_ROOT/daprd-1.18.3/.complete" ]] || ! ls -d "$CACHE_ROOT"/build.* >/dev/null 2>&1; then break; fi
+    if [[ -f "$DAPRD_DIR/.complete" ]] || ! ls -d "$CACHE_ROOT"/build.* >/dev/null 2>&1; then break; fi
     sleep 10
   done
 fi

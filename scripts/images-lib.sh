@@ -2,12 +2,13 @@
 # without a registry. Every step is cached by a content hash (image label keyless.hash) and says what it does.
 CACHE_ROOT="${KEYLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keyless}"
 IMG_CACHE="$CACHE_ROOT/images"
-NODE_VERSION="${NODE_VERSION:-20.20.2}"
-NPM_VERSION="${NPM_VERSION:-10.9.4}"
-AZURITE_VERSION="3.35.0"
+source "$(dirname "${BASH_SOURCE[0]}")/versions.sh"
+NODE_VERSION="${NODE_VERSION:-$(pinned NODE_VERSION)}"
+NPM_VERSION="${NPM_VERSION:-$(pinned NPM_VERSION)}"
+AZURITE_VERSION="$(pinned AZURITE_VERSION)"
 HOST_CA_BUNDLE="${NODE_EXTRA_CA_CERTS:-/etc/ssl/certs/ca-certificates.crt}"
 BASE_IMAGE="docker.io/library/node:20-bookworm-slim"
-DAPRD_IMAGE="docker.io/daprio/daprd:1.18.3"
+DAPRD_IMAGE="docker.io/daprio/daprd:$(pinned DAPRD_VERSION)"
 AZURITE_IMAGE="mcr.microsoft.com/azure-storage/azurite:$AZURITE_VERSION"
 say() { printf '[test-images %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 hash_of() { sha256sum | cut -c1-16; }

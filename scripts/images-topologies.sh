@@ -135,7 +135,7 @@ run_aks() {
   sed -e "s/<CLIENT_ID>/$KEYLESS_DEV_CLIENT_ID/g; s/<VAULT>/stand-in/g; s/<ACCOUNT>/devstoreaccount1/g" \
     -e "s|<ACR>.azurecr.io/keyless:0.1.0|localhost/keyless:dev|; s|<ACR>.azurecr.io/keyless-dev:0.1.0|localhost/keyless-dev:dev|" \
     deploy/aks/keyless.yaml >"$d/keyless.yaml"
-  say "aks: building deploy/aks/patch (Dapr's injector patcher v1.18.3)"
+  say "aks: building deploy/aks/patch (Dapr's injector patcher v$(pinned DAPRD_VERSION))"
   (cd deploy/aks/patch && CGO_ENABLED=0 GOFLAGS=-mod=mod "$go" build -o "$d/patch" .)
   "$d/patch" -podman "$d" -queue-connection "$(azurite_connection 127.0.0.1)" "$d/keyless.yaml" "$DAPRD_IMAGE" >"$d/pod.yaml"
   say "aks: the injector gave keyless the socket volume and DAPR_COMPONENT_SOCKETS_FOLDER; podman kube play"

@@ -3,7 +3,8 @@
 # `docker compose config` without a Docker engine. Cached in ${KEYLESS_CACHE:-~/.cache/keyless}/compose-<version>/.
 # Prints the binary's path on stdout; progress goes to stderr.
 set -euo pipefail
-COMPOSE_VERSION="${COMPOSE_VERSION:-2.32.4}"
+source "$(dirname "$0")/versions.sh"
+COMPOSE_VERSION="${COMPOSE_VERSION:-$(pinned COMPOSE_VERSION)}"
 CACHE_ROOT="${KEYLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keyless}"
 DIR="$CACHE_ROOT/compose-$COMPOSE_VERSION"
 say() { printf '[install-compose] %s\n' "$*" >&2; }

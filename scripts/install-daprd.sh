@@ -11,8 +11,9 @@
 #   ${KEYLESS_CACHE:-~/.cache/keyless}/dapr-control-plane-<version>/{placement,scheduler}
 set -euo pipefail
 
-DAPRD_VERSION="${DAPRD_VERSION:-1.18.3}"
-DAPR_CLI_VERSION="${DAPR_CLI_VERSION:-1.18.0}"
+source "$(dirname "$0")/versions.sh"
+DAPRD_VERSION="${DAPRD_VERSION:-$(pinned DAPRD_VERSION)}"
+DAPR_CLI_VERSION="${DAPR_CLI_VERSION:-$(pinned DAPR_CLI_VERSION)}"
 CACHE_ROOT="${KEYLESS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/keyless}"
 DAPRD_DIR="$CACHE_ROOT/daprd-$DAPRD_VERSION"
 CLI_DIR="$CACHE_ROOT/dapr-cli-$DAPR_CLI_VERSION"

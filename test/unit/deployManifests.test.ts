@@ -1,6 +1,6 @@
 /**
  * The deploy files as the platforms read them: Kubernetes objects validated against their schemas
- * (kubernetes-models for core objects; Dapr's own Component CRD schema from the dapr v1.18.3 module that the
+ * (kubernetes-models for core objects; Dapr's own Component CRD schema from the dapr module (versions.env) that the
  * daprd build downloads), every placeholder a file holds filled in by its README, and the socket volume shared
  * by keyless (and daprd) only, never the app.
  */
@@ -15,6 +15,7 @@ import { Deployment } from "kubernetes-models/apps/v1";
 import { parse, parseAllDocuments } from "yaml";
 import { REPO_ROOT } from "../helpers/paths.js";
 import { shippedNodeFlags } from "../../bench/nodeFlags.js";
+import { pinnedVersions } from "../helpers/versions.js";
 
 const read = (f: string) => readFileSync(path.join(REPO_ROOT, f), "utf8");
 
@@ -25,7 +26,10 @@ function goModCache(): string {
     return path.join(os.homedir(), "go/pkg/mod");
   }
 }
-const componentCrd = path.join(goModCache(), "github.com/dapr/dapr@v1.18.3/charts/dapr/crds/components.yaml");
+const componentCrd = path.join(
+  goModCache(),
+  `github.com/dapr/dapr@v${pinnedVersions().DAPRD_VERSION}/charts/dapr/crds/components.yaml`,
+);
 
 function validateComponent(doc: unknown): string[] {
   const crd = parse(readFileSync(componentCrd, "utf8")) as {
