@@ -4,7 +4,7 @@
  */
 import { failureSummary, type AzureFailure } from "./azureFailureFacts.js";
 import { isKeylessError, KeylessError } from "./keylessError.js";
-import { KEY_VAULT_DOMAINS } from "../secrets/keyVaultDomains.js";
+import { KEY_VAULT_DOMAINS } from "../secrets/sources/keyvault/keyVaultDomains.js";
 
 /** Storage's codes for credentials it could not authenticate (Azurite answers some of them with 400). */
 const AUTH_REFUSED = new Set(["InvalidAuthenticationInfo", "AuthenticationFailed"]);

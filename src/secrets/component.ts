@@ -10,9 +10,8 @@ import { createContainerAppSource, loadContainerAppManifest } from "./sources/co
 import { createEnvSource } from "./sources/env.js";
 import { createFileSource } from "./sources/file.js";
 import { SecretStore } from "./store.js";
-import { toKeyVaultName } from "./keyVaultName.js";
 import type { RotationReader } from "./rotation/rotationReader.js";
-import { FailoverSource } from "./failover/failoverSource.js";
+import { FailoverSource, loadKeyVaultSource, toKeyVaultName } from "./sources/keyvault/index.js";
 
 /** The rotation reader of each store that has one, stopped when the store closes. */
 const readers = new WeakMap<SecretStore, RotationReader>();
@@ -96,11 +95,10 @@ async function keyVault(
   md: SecretMetadata,
   ctx: BuildContext,
 ): Promise<SecretSource> {
-  // The Key Vault SDK loads with the first store that reads a vault.
-  const { createKeyVaultSource } = await import("./sources/keyvault.js");
   const credential = ctx.credentials.get(spec);
+  // The Key Vault SDK loads with the first store that reads a vault.
   const one = (vaultUrl: string) =>
-    createKeyVaultSource({
+    loadKeyVaultSource({
       instance: ctx.instance,
       vaultUrl,
       credential,
@@ -110,11 +108,12 @@ async function keyVault(
       certificateParts: md.multiValued,
       ...(ctx.metrics && { metrics: ctx.metrics }),
     });
+  const sources = await Promise.all(vaultUrls.map(one));
   const source =
-    vaultUrls.length === 1
-      ? one(vaultUrls[0]!)
+    sources.length === 1
+      ? sources[0]!
       : new FailoverSource(
-          vaultUrls.map((u) => ({ host: new URL(u).host, source: one(u) })),
+          vaultUrls.map((u, i) => ({ host: new URL(u).host, source: sources[i]! })),
           {
             instance: ctx.instance,
             log: ctx.log,

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { CredentialPool } from "../../src/identity/credentialPool.js";
-import { createKeyVaultSource } from "../../src/secrets/sources/keyvault.js";
+import { createKeyVaultSource } from "../../src/secrets/sources/keyvault/keyVaultSource.js";
 import { makeIdentity, scrubAzureEnv, startStandIns } from "../helpers/standins.js";
 
 describe("keyvault source against the stand-ins", () => {

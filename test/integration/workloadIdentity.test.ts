@@ -9,7 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pino } from "pino";
 import { CredentialPool } from "../../src/identity/credentialPool.js";
-import { createKeyVaultSource } from "../../src/secrets/sources/keyvault.js";
+import { createKeyVaultSource } from "../../src/secrets/sources/keyvault/keyVaultSource.js";
 import { startWorkloadWorld } from "../helpers/entra.js";
 import { scrubAzureEnv } from "../helpers/standins.js";
 

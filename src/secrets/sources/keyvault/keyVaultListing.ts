@@ -11,8 +11,8 @@
  *   BulkGet, so a partial map is never answered or cached (the cache may serve its last complete list).
  */
 import type { SecretProperties } from "@azure/keyvault-secrets";
-import { describeAzureFailure } from "../../errors/azureFailure.js";
-import type { Logger } from "../../observability/logger.js";
+import { describeAzureFailure } from "../../../errors/azureFailure.js";
+import type { Logger } from "../../../observability/logger.js";
 
 export const PAGE_SIZE = 25;
 const PARALLELISM = 8;

@@ -3,24 +3,24 @@
  * - 404 means "not here" (the chain moves on); 401/403/429/5xx/network/timeouts stop the chain with a
  *   SOURCE_FAILED that names the vault, the identity, the secret asked for and the fix
  *   (catalog.vaultFailed, from the facts of errors/azureFailure.ts);
- * - call rules (deadline, one renewed-token retry after a 401, 5xx retries) live in keyVaultCaller.ts;
+ * - call rules (deadline, one renewed-token retry after a 401, 5xx retries) live in keyVaultCaller.ts
+ *   over identity/azureCaller.ts;
  * - BulkGet (list) answers a complete map or fails: see keyVaultListing.ts.
  */
-import type { KeyVaultSecret, SecretClientOptions } from "@azure/keyvault-secrets";
-import { describeAzureFailure } from "../../errors/azureFailure.js";
-import { errors } from "../../errors/catalog.js";
-import { isKeylessError, type KeylessError } from "../../errors/keylessError.js";
-import type { CachedCredential } from "../../identity/cachedCredential.js";
-import { describeIdentity } from "../../identity/identitySpec.js";
-import type { Logger } from "../../observability/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
-import { toKeyVaultName, type NameMapping } from "../keyVaultName.js";
-import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "../source.js";
-import { isCertificateContentType } from "../certificates/contentTypes.js";
-import { KeyVaultCaller } from "./keyVaultCaller.js";
+import type { KeyVaultSecret, SecretClient, SecretClientOptions } from "@azure/keyvault-secrets";
+import { describeAzureFailure } from "../../../errors/azureFailure.js";
+import { errors } from "../../../errors/catalog.js";
+import { isKeylessError, type KeylessError } from "../../../errors/keylessError.js";
+import type { AzureCaller } from "../../../identity/azureCaller.js";
+import type { CachedCredential } from "../../../identity/cachedCredential.js";
+import { describeIdentity } from "../../../identity/identitySpec.js";
+import type { Logger } from "../../../observability/logger.js";
+import type { Metrics } from "../../../observability/metrics.js";
+import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "../../source.js";
+import { isCertificateContentType } from "./certificates/contentTypes.js";
+import { hostOutsideKeyVaultDomains, keyVaultCaller } from "./keyVaultCaller.js";
 import { listReadableNames, PAGE_SIZE, readAll } from "./keyVaultListing.js";
-
-export { KEY_VAULT_SCOPE, isLoopbackHost } from "./keyVaultCaller.js";
+import { toKeyVaultName, type NameMapping } from "./keyVaultName.js";
 
 export interface KeyVaultSourceOptions {
   instance: string;
@@ -43,12 +43,14 @@ export interface KeyVaultSourceOptions {
 class KeyVaultSource implements SecretSource {
   readonly name: string;
   private readonly who: string;
-  private readonly caller: KeyVaultCaller;
+  private readonly caller: AzureCaller<SecretClient>;
+  private readonly hostOutsideKeyVaultDomains: string | undefined;
 
   constructor(private readonly opts: KeyVaultSourceOptions) {
     this.name = `keyvault(${new URL(opts.vaultUrl).host})`;
     this.who = describeIdentity(opts.credential.spec);
-    this.caller = new KeyVaultCaller(opts.vaultUrl, opts.credential, opts.timeoutMs, opts.clientOptions);
+    this.caller = keyVaultCaller(opts.vaultUrl, opts.credential, opts.timeoutMs, opts.clientOptions);
+    this.hostOutsideKeyVaultDomains = hostOutsideKeyVaultDomains(opts.vaultUrl, opts.clientOptions);
   }
 
   async get(name: string, options?: GetOptions): Promise<SecretValue | undefined> {
@@ -67,9 +69,9 @@ class KeyVaultSource implements SecretSource {
     const now = (this.opts.now ?? Date.now)();
     let names: string[];
     try {
-      names = await this.caller.call((c, abortSignal) =>
+      names = await this.caller.call((c, o) =>
         listReadableNames(
-          c.listPropertiesOfSecrets({ abortSignal }).byPage({ maxPageSize: PAGE_SIZE }),
+          c.listPropertiesOfSecrets(o).byPage({ maxPageSize: PAGE_SIZE }),
           now,
           options?.maxResults,
           this.opts.log,
@@ -106,7 +108,7 @@ class KeyVaultSource implements SecretSource {
     let s: KeyVaultSecret;
     try {
       s = await this.caller.call(
-        (c, abortSignal) => c.getSecret(vaultName, { abortSignal, ...(version && { version }) }),
+        (c, o) => c.getSecret(vaultName, { ...o, ...(version && { version }) }),
         caller,
       );
     } catch (e) {
@@ -122,7 +124,7 @@ class KeyVaultSource implements SecretSource {
   private async partsOf(name: string, value: string, contentType: string | undefined): Promise<SecretValue> {
     if (!this.opts.certificateParts || !contentType || !isCertificateContentType(contentType)) return value;
     // Loaded with the first certificate, so stores without one never load node-forge.
-    const cert = await import("../certificates/certificateParts.js");
+    const cert = await import("./certificates/certificateParts.js");
     try {
       return cert.certificateParts(contentType, value, (this.opts.now ?? Date.now)());
     } catch (e) {
@@ -139,7 +141,7 @@ class KeyVaultSource implements SecretSource {
       // Identity failures already name the identity; say which source needed it.
       return errors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });
     }
-    const where = { timeoutMs, hostOutsideKeyVaultDomains: this.caller.hostOutsideKeyVaultDomains };
+    const where = { timeoutMs, hostOutsideKeyVaultDomains: this.hostOutsideKeyVaultDomains };
     return errors.vaultFailed(instance, this.name, name, this.who, describeAzureFailure(e), where, e);
   }
 }

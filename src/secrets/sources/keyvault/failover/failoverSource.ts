@@ -10,11 +10,11 @@
  * Only other vaults are tried: a broken vault never falls through to a file or env source. The cache in
  * front of this source (one per store) works per secret, whichever vault answered.
  */
-import { errors } from "../../errors/catalog.js";
-import { isKeylessError } from "../../errors/keylessError.js";
-import type { Logger } from "../../observability/logger.js";
-import { noMetrics, type Metrics } from "../../observability/metrics.js";
-import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "../source.js";
+import { errors } from "../../../../errors/catalog.js";
+import { isKeylessError } from "../../../../errors/keylessError.js";
+import type { Logger } from "../../../../observability/logger.js";
+import { noMetrics, type Metrics } from "../../../../observability/metrics.js";
+import type { GetOptions, ListOptions, SecretSource, SecretValue, VersionedValue } from "../../../source.js";
 import {
   abandoned,
   answered,

@@ -1,17 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { underKeyVaultDomain } from "../../../src/secrets/keyVaultDomains.js";
-import { KeyVaultCaller } from "../../../src/secrets/sources/keyVaultCaller.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { underKeyVaultDomain } from "../../../../../src/secrets/sources/keyvault/keyVaultDomains.js";
+import { hostOutsideKeyVaultDomains } from "../../../../../src/secrets/sources/keyvault/keyVaultCaller.js";
+import { errors } from "../../../../../src/errors/catalog.js";
 
-// Never called: these tests only build the client.
-const credential = { getToken: async () => null } as never;
 const outside = (url: string, verify?: boolean) =>
-  new KeyVaultCaller(
+  hostOutsideKeyVaultDomains(
     url,
-    credential,
-    1000,
     verify === undefined ? {} : { disableChallengeResourceVerification: !verify },
-  ).hostOutsideKeyVaultDomains;
+  );
 
 describe("Key Vault domains", () => {
   it("knows the vault suffix of each Azure cloud, and only as a suffix", () => {

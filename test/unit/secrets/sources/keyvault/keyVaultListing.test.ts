@@ -2,7 +2,7 @@
 import { createHttpHeaders, createPipelineRequest, RestError } from "@azure/core-rest-pipeline";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { readAll } from "../../../src/secrets/sources/keyVaultListing.js";
+import { readAll } from "../../../../../src/secrets/sources/keyvault/keyVaultListing.js";
 
 const log = pino({ level: "silent" });
 

@@ -4,9 +4,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   CertificateProblem,
   certificateParts,
-} from "../../../../src/secrets/certificates/certificateParts.js";
-import { isCertificateContentType } from "../../../../src/secrets/certificates/contentTypes.js";
-import { makeCertificates, type CertificateMaterial } from "../../../helpers/certificates.js";
+} from "../../../../../../src/secrets/sources/keyvault/certificates/certificateParts.js";
+import { isCertificateContentType } from "../../../../../../src/secrets/sources/keyvault/certificates/contentTypes.js";
+import { makeCertificates, type CertificateMaterial } from "../../../../../helpers/certificates.js";
 
 const PFX = "application/x-pkcs12";
 const PEM = "application/x-pem-file";

@@ -13,11 +13,14 @@
 import fc from "fast-check";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { errors } from "../../../../src/errors/catalog.js";
-import { isKeylessError } from "../../../../src/errors/keylessError.js";
-import { FailoverSource } from "../../../../src/secrets/failover/failoverSource.js";
-import { benchFloorMs, MAX_JITTER } from "../../../../src/secrets/failover/vaultHealth.js";
-import type { SecretSource } from "../../../../src/secrets/source.js";
+import { errors } from "../../../../../../src/errors/catalog.js";
+import { isKeylessError } from "../../../../../../src/errors/keylessError.js";
+import { FailoverSource } from "../../../../../../src/secrets/sources/keyvault/failover/failoverSource.js";
+import {
+  benchFloorMs,
+  MAX_JITTER,
+} from "../../../../../../src/secrets/sources/keyvault/failover/vaultHealth.js";
+import type { SecretSource } from "../../../../../../src/secrets/source.js";
 
 type Mode = "up" | "down" | "throttle" | "forbidden" | "missing" | "hang";
 const VAULTS = 3;

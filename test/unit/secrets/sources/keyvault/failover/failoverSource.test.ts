@@ -2,11 +2,11 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { errors } from "../../../../src/errors/catalog.js";
-import { isKeylessError } from "../../../../src/errors/keylessError.js";
-import { noMetrics, type Metrics } from "../../../../src/observability/metrics.js";
-import { FailoverSource } from "../../../../src/secrets/failover/failoverSource.js";
-import type { SecretSource } from "../../../../src/secrets/source.js";
+import { errors } from "../../../../../../src/errors/catalog.js";
+import { isKeylessError } from "../../../../../../src/errors/keylessError.js";
+import { noMetrics, type Metrics } from "../../../../../../src/observability/metrics.js";
+import { FailoverSource } from "../../../../../../src/secrets/sources/keyvault/failover/failoverSource.js";
+import type { SecretSource } from "../../../../../../src/secrets/source.js";
 
 type Answer = "up" | "down" | "throttle" | "forbidden" | "missing";
 
