@@ -1,6 +1,7 @@
 /**
  * Dapr's placement and scheduler services (daprd's version in versions.env, built by
- * scripts/install-daprd.sh --control-plane), which daprd needs before it runs actors and workflows. Each runs on free ports with its data in a test folder.
+ * scripts/install-daprd.sh --control-plane), which daprd needs before it runs actors and workflows. Each
+ * runs on free ports with its data in a test folder.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
