@@ -13,6 +13,7 @@ export type { KeyVaultSourceOptions } from "./keyVaultSource.js";
 export { FailoverSource, type FailoverOptions, type FailoverVault } from "./failover/failoverSource.js";
 export { toKeyVaultName, type NameMapping } from "./keyVaultName.js";
 
+/** The source for one vault; its errors are SOURCE_FAILED, as `createKeyVaultSource` words them. */
 export async function loadKeyVaultSource(opts: KeyVaultSourceOptions): Promise<SecretSource> {
   const { createKeyVaultSource } = await import("./keyVaultSource.js");
   return createKeyVaultSource(opts);

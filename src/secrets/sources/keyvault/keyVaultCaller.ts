@@ -30,6 +30,7 @@ export function hostOutsideKeyVaultDomains(
   return !skipsChallengeCheck(vaultUrl, clientOptions) && !underKeyVaultDomain(host) ? host : undefined;
 }
 
+/** Runs one vault's calls; a loopback stand-in skips the challenge check unless the options say. */
 export function keyVaultCaller(
   vaultUrl: string,
   credential: CachedCredential,
