@@ -14,6 +14,16 @@ const reasonOf = (cause: unknown): string =>
   isKeylessError(cause) && cause.reason ? `${cause.reason}; ` : "";
 const quote = (s: string, max = 120): string => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
+// Fixes shared by several entries below.
+const FIX_METADATA = "correct the component metadata as the message says";
+const FIX_VAULT_REACH =
+  "check vaultName / vaultUri / vaultUris and that the vault's firewall lets this app in";
+const FIX_TABLES_REACH = "check tableEndpoint / accountName and the account's network rules";
+const FIX_SHARED_KEY =
+  "check the account key (or connection string) and that shared-key access is enabled on the account";
+const FIX_SAS = "check the SAS: its expiry, its permissions (raud) and that it covers the table service";
+const FIX_TABLES_ROLE = `az role assignment create --role "Storage Table Data Contributor" --assignee <principal id> --scope <resource id of the storage account>`;
+
 export const errors = {
   instanceHeaderMissing: (service: string) =>
     new KeylessError(
@@ -42,6 +52,7 @@ export const errors = {
     new KeylessError(
       "METADATA_INVALID",
       `${component} instance ${quote(instance)}: invalid component metadata: ${problems.join("; ")}`,
+      { fix: FIX_METADATA },
     ),
   keyEmpty: (instance: string) =>
     new KeylessError("KEY_INVALID", `state instance ${quote(instance)}: the key is empty`),
@@ -108,6 +119,7 @@ export const errors = {
     new KeylessError(
       "SECRET_NOT_FOUND",
       `secret ${quote(name)} not found in secret store ${quote(instance)}; sources consulted in order: ${consulted.join(", ")}`,
+      { fix: `create the secret (az keyvault secret set --vault-name <vault> --name ${name} --value ...)` },
     ),
   sourceFailed: (
     instance: string,
@@ -115,7 +127,7 @@ export const errors = {
     name: string | undefined,
     reason: string,
     cause?: unknown,
-    extra: { transient?: boolean; retryAfterMs?: number } = {},
+    extra: { transient?: boolean; retryAfterMs?: number; fix?: string } = {},
   ) =>
     new KeylessError(
       "SOURCE_FAILED",
@@ -175,10 +187,11 @@ export const errors = {
     ),
   // Workload identity (AKS): its settings, the projected token file, and Microsoft Entra ID's refusals.
   workloadIdentityNotConfigured: (who: string, missing: string, fix: string) =>
-    new KeylessError("IDENTITY_FAILED", `${who}: ${missing}; ${fix}`),
+    new KeylessError("IDENTITY_FAILED", `${who}: ${missing}; ${fix}`, { fix }),
   federatedTokenUnusable: (who: string, file: string, problem: string, fix: string, cause?: unknown) =>
     new KeylessError("IDENTITY_FAILED", `${who}: the federated token file ${file} ${problem}; ${fix}`, {
       cause,
+      fix,
     }),
   entraRefused: (
     who: string,
@@ -187,7 +200,7 @@ export const errors = {
     problem: string,
     fix: string,
     cause?: unknown,
-  ) => new KeylessError(code, `token for ${scope} via ${who}: ${problem}; ${fix}`, { cause }),
+  ) => new KeylessError(code, `token for ${scope} via ${who}: ${problem}; ${fix}`, { cause, fix }),
   // Local data and instance ownership (issue 11).
   instanceInUse: (component: string, instance: string, differing: string[]) =>
     new KeylessError(
@@ -206,20 +219,37 @@ export const errors = {
       "IDENTITY_UNREACHABLE",
       `token for ${scope} via ${who}: the identity endpoint is unreachable${f.errno ? ` (${f.errno})` : f.kind === "timeout" ? " (no answer in time)" : ""}; ` +
         `check that managed identity is enabled for this app (IDENTITY_ENDPOINT / IMDS)`,
-      { cause, transient: true },
+      {
+        cause,
+        transient: true,
+        fix: "managed identity is not available to keyless: enable it for the app (IDENTITY_ENDPOINT/IDENTITY_HEADER or IMDS must be reachable); on a laptop use azureCredential: cli",
+      },
     ),
   identityUnknown: (scope: string, who: string, cause: unknown) =>
     new KeylessError(
       "IDENTITY_UNKNOWN",
       `token for ${scope} via ${who}: the identity endpoint does not know this identity; ` +
         `check that it is assigned to this app and that the id in the component metadata is right`,
-      { cause },
+      {
+        cause,
+        fix:
+          `make sure ${who} is enabled for this app and assigned to it (az containerapp identity assign --system-assigned, ` +
+          `or --user-assigned <resource id>); for a user-assigned identity, that the id in the component metadata is its id ` +
+          `(az identity show -n <name> -g <group> --query clientId)`,
+      },
     ),
   identityFailed: (scope: string, who: string, f: AzureFailure, cause: unknown) =>
     new KeylessError(
       "IDENTITY_FAILED",
       `token for ${scope} via ${who} failed${f.status ? ` (HTTP ${f.status})` : ""}${f.errorName ? ` [${f.errorName}]` : ""}`,
-      { cause, transient: f.transient },
+      {
+        cause,
+        transient: f.transient,
+        // The refusal's own text stays in the cause: it may echo the request, so no message or log shows it.
+        fix:
+          `check that ${who} exists and may be used by this app; keyless shows only the status of the refusal, ` +
+          `as its text may echo the request (for the CLI login, az account get-access-token --scope ${scope} prints it)`,
+      },
     ),
   /**
    * Every vault of a failover store failed for one call, or is benched after failing: each vault with
@@ -259,21 +289,27 @@ export const errors = {
     vault: { timeoutMs: number; hostOutsideKeyVaultDomains?: string | undefined },
     cause: unknown,
   ) => {
-    const fail = (reason: string, extra: { transient?: boolean; retryAfterMs?: number } = {}) =>
-      errors.sourceFailed(instance, source, name, reason, cause, extra);
+    const fail = (reason: string, extra: { transient?: boolean; retryAfterMs?: number; fix?: string } = {}) =>
+      errors.sourceFailed(instance, source, name, reason, cause, { fix: FIX_VAULT_REACH, ...extra });
     if (f.kind === "timeout") return fail(`no answer within ${vault.timeoutMs} ms`, { transient: true });
     if (f.status === 403 && f.serviceCode === "SecretDisabled")
-      return fail("the secret is disabled in the vault");
+      return fail("the secret is disabled in the vault", {
+        fix: `enable it (az keyvault secret set-attributes --vault-name <vault> --name ${name ?? "<name>"} --enabled true)`,
+      });
     if (f.status === 403) {
       return fail(
         `${who} may not read secrets here (HTTP 403${f.serviceCode ? ` ${f.serviceCode}` : ""}); grant it the "Key Vault Secrets User" role on the vault ` +
           `(or a "get"/"list" access policy)`,
+        {
+          fix: `az role assignment create --role "Key Vault Secrets User" --assignee <principal id of ${who}> --scope <resource id of the vault>`,
+        },
       );
     }
     if (f.status === 401) {
       return fail(
         `the vault rejected the token of ${who} (HTTP 401) even after a newly issued one; ` +
           `check that the identity belongs to the vault's tenant and has not been deleted`,
+        { fix: `check that ${who} belongs to the vault's tenant and has not been deleted` },
       );
     }
     if (f.status === 429) {
@@ -299,6 +335,9 @@ export const errors = {
           `(${KEY_VAULT_DOMAINS.join(", ")}), and the Key Vault SDK refuses a vault whose authentication challenge ` +
           `names a domain the host is not under, as for a private-link name: use https://<vault-name>.vault.azure.net ` +
           `(private DNS resolves it to the private endpoint)`,
+        {
+          fix: "use https://<vault-name>.vault.azure.net as the vault URL (private DNS resolves it to the private endpoint)",
+        },
       );
     }
     return fail(`the vault call failed (${failureSummary(f)})`);
@@ -314,26 +353,33 @@ export const errors = {
     cause: unknown,
   ) => {
     let reason: string;
+    let fix = FIX_TABLES_REACH;
+    const keyFix = who.kind === "sas" ? FIX_SAS : FIX_SHARED_KEY;
     if (f.kind === "timeout") reason = "no answer in time";
-    else if (f.status === 400 && f.serviceCode !== undefined && AUTH_REFUSED.has(f.serviceCode))
+    else if (f.status === 400 && f.serviceCode !== undefined && AUTH_REFUSED.has(f.serviceCode)) {
       reason =
         who.kind === "sas"
           ? `the storage account refused the SAS (${failureSummary(f)})`
           : who.kind === "sharedKey"
             ? `the storage account refused the shared key (${failureSummary(f)})`
             : `the service refused the token of ${who.describe} (${failureSummary(f)})`;
-    else if (f.status === 401 && who.kind === "token")
+      if (who.kind !== "token") fix = keyFix;
+    } else if (f.status === 401 && who.kind === "token") {
       reason = `the service rejected the token of ${who.describe} (HTTP 401) even after a newly issued one`;
-    else if ((f.status === 403 || f.status === 401) && who.kind === "token")
+      fix = FIX_TABLES_ROLE;
+    } else if ((f.status === 403 || f.status === 401) && who.kind === "token") {
       reason = `${who.describe} is not allowed (${failureSummary(f)}); grant it the "Storage Table Data Contributor" role on the storage account or table`;
-    else if (f.status === 403 || f.status === 401)
+      fix = FIX_TABLES_ROLE;
+    } else if (f.status === 403 || f.status === 401) {
       reason =
         who.kind === "sas"
           ? `the storage account refused the SAS (${failureSummary(f)}); check its expiry, permissions (raud) and that it covers the table service`
           : `the storage account refused the shared key (${failureSummary(f)})`;
-    else if (f.status === 404 && f.serviceCode === "TableNotFound")
+      fix = keyFix;
+    } else if (f.status === 404 && f.serviceCode === "TableNotFound") {
       reason = `the table does not exist${skipCreateTable ? " and skipCreateTable is set; create it or let keyless create it" : ""}`;
-    else if (f.transient && f.kind === "http")
+      fix = `create the table (az storage table create --name <table> --account-name <account> --auth-mode login)${skipCreateTable ? " or remove skipCreateTable" : ""}`;
+    } else if (f.transient && f.kind === "http")
       reason = `the service is busy or failing (${failureSummary(f)})`;
     else if (f.kind === "network") reason = `the service is unreachable${f.errno ? ` (${f.errno})` : ""}`;
     else reason = failureSummary(f);
@@ -344,6 +390,7 @@ export const errors = {
         cause,
         transient: f.transient,
         ...(f.retryAfterMs !== undefined && { retryAfterMs: f.retryAfterMs }),
+        fix,
       },
     );
   },
@@ -358,29 +405,41 @@ export const errors = {
     new KeylessError(
       "METADATA_INVALID",
       `state instance ${quote(instance)}: invalid component metadata: ${field}: ${reason}`,
+      { fix: FIX_METADATA },
     ),
   connectionStringInvalid: (instance: string, reason: string, cause?: unknown) =>
     new KeylessError(
       "METADATA_INVALID",
       `state instance ${quote(instance)}: invalid component metadata: connectionString: ${reason} (the value is not shown)`,
-      { cause },
+      { cause, fix: FIX_METADATA },
     ),
   /** A rotationQueue that cannot be read (a warning and a not-ready reason, never a failed call). */
   rotationQueueFailed: (instance: string, queue: string, who: string, f: AzureFailure, cause: unknown) => {
     const source = `rotationQueue(${queue})`;
-    const fail = (reason: string) =>
-      errors.sourceFailed(instance, source, undefined, reason, cause, { transient: f.transient });
+    const queueName = queue.split("/").pop();
+    const fail = (reason: string, fix?: string) =>
+      errors.sourceFailed(instance, source, undefined, reason, cause, {
+        transient: f.transient,
+        // A keyless cause (the identity's) carries its own fix, which a reader of the cause chain finds.
+        ...((fix !== undefined || !isKeylessError(cause)) && {
+          fix:
+            fix ??
+            "check rotationQueueAccount / rotationQueueEndpoint and the storage account's network rules",
+        }),
+      });
     if (isKeylessError(cause)) return fail(cause.message);
     if (f.status === 403) {
       return fail(
         `${who} may not read this queue (HTTP 403${f.serviceCode ? ` ${f.serviceCode}` : ""}); grant it the ` +
           `"Storage Queue Data Message Processor" role on the queue or its storage account`,
+        `az role assignment create --role "Storage Queue Data Message Processor" --assignee <principal id of ${who}> --scope <resource id of the storage account>/queueServices/default/queues/${queueName}`,
       );
     }
     if (f.status === 404) {
       return fail(
         `the queue does not exist (HTTP 404${f.serviceCode ? ` ${f.serviceCode}` : ""}); create it and point ` +
           `the vault's Event Grid subscription at it`,
+        `az storage queue create --name ${queueName} --account-name <account> --auth-mode login, then subscribe it to the vault's events (az eventgrid event-subscription create --source-resource-id <vault id> --endpoint-type storagequeue ...)`,
       );
     }
     if (f.status === 401) return fail(`the queue service rejected the token of ${who} (HTTP 401)`);

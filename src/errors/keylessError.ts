@@ -37,6 +37,8 @@ export interface KeylessErrorOptions {
   retryAfterMs?: number;
   /** Why it failed, without the instance or the item it failed for (so it can be repeated for another). */
   reason?: string;
+  /** What the operator should do about it (a role to grant, a command to run); `keyless doctor` prints it. */
+  fix?: string;
 }
 
 export class KeylessError extends Error {
@@ -46,6 +48,7 @@ export class KeylessError extends Error {
   readonly transient: boolean;
   readonly retryAfterMs?: number;
   readonly reason?: string;
+  readonly fix?: string;
 
   constructor(code: ErrorCode, message: string, options?: KeylessErrorOptions) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
@@ -55,6 +58,7 @@ export class KeylessError extends Error {
     if (options?.key !== undefined) this.key = options.key;
     if (options?.retryAfterMs !== undefined) this.retryAfterMs = options.retryAfterMs;
     if (options?.reason !== undefined) this.reason = options.reason;
+    if (options?.fix !== undefined) this.fix = options.fix;
   }
 }
 
