@@ -10,8 +10,13 @@ import { createContainerAppSource, loadContainerAppManifest } from "./sources/co
 import { createEnvSource } from "./sources/env.js";
 import { createFileSource } from "./sources/file.js";
 import { SecretStore } from "./store.js";
-import type { RotationReader } from "./rotation/rotationReader.js";
-import { FailoverSource, loadKeyVaultSource, toKeyVaultName } from "./sources/keyvault/index.js";
+import {
+  FailoverSource,
+  loadKeyVaultSource,
+  startRotationReader,
+  toKeyVaultName,
+  type RotationReader,
+} from "./sources/keyvault/index.js";
 
 /** The rotation reader of each store that has one, stopped when the store closes. */
 const readers = new WeakMap<SecretStore, RotationReader>();
@@ -51,8 +56,7 @@ export const secretStoreKind: ComponentKind<SecretStore> = {
 
 async function rotationFor(md: SecretMetadata, sources: SecretSource[], ctx: BuildContext) {
   const vaults = sources.filter((s): s is CachedSource => s instanceof CachedSource);
-  const { startRotation } = await import("./rotation/startRotation.js");
-  return startRotation(
+  return startRotationReader(
     {
       queueUrl: md.rotationQueueUrl!,
       vaultUrls: md.vaultUrls,

@@ -1,13 +1,13 @@
 import { describe, expect, it, vi } from "vitest";
-import { liveHeap } from "../../../helpers/liveHeap.js";
+import { liveHeap } from "../../../../../helpers/liveHeap.js";
 import { pino } from "pino";
 import { Writable } from "node:stream";
 import { RestError } from "@azure/core-rest-pipeline";
 import type { QueueClient } from "@azure/storage-queue";
-import { HealthBoard } from "../../../../src/observability/healthBoard.js";
-import { noMetrics } from "../../../../src/observability/metrics.js";
-import { RotationReader } from "../../../../src/secrets/rotation/rotationReader.js";
-import { waitFor } from "../../../helpers/wait.js";
+import { HealthBoard } from "../../../../../../src/observability/healthBoard.js";
+import { noMetrics } from "../../../../../../src/observability/metrics.js";
+import { RotationReader } from "../../../../../../src/secrets/sources/keyvault/rotation/rotationReader.js";
+import { waitFor } from "../../../../../helpers/wait.js";
 
 describe("RotationReader on a queue it cannot read", () => {
   it("warns at most once a minute, reports not ready, never throws, and recovers", async () => {

@@ -10,12 +10,12 @@
  * Every replica of an app needs its own queue: a message is consumed by one reader.
  */
 import type { QueueClient } from "@azure/storage-queue";
-import { describeAzureFailure } from "../../errors/azureFailure.js";
-import { errors } from "../../errors/catalog.js";
-import type { HealthBoard } from "../../observability/healthBoard.js";
-import { errorField, type Logger } from "../../observability/logger.js";
-import type { Metrics } from "../../observability/metrics.js";
-import { abortablePause } from "../../util/abortablePause.js";
+import { describeAzureFailure } from "../../../../errors/azureFailure.js";
+import { errors } from "../../../../errors/catalog.js";
+import type { HealthBoard } from "../../../../observability/healthBoard.js";
+import { errorField, type Logger } from "../../../../observability/logger.js";
+import type { Metrics } from "../../../../observability/metrics.js";
+import { abortablePause } from "../../../../util/abortablePause.js";
 import { readMessage, type SecretEvent } from "./keyVaultEvent.js";
 import { getEventListeners } from "node:events";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { readMessage } from "../../../../src/secrets/rotation/keyVaultEvent.js";
+import { readMessage } from "../../../../../../src/secrets/sources/keyvault/rotation/keyVaultEvent.js";
 
 const data = { VaultName: "myvault", ObjectType: "Secret", ObjectName: "db-password", Version: "abc" };
 const grid = (eventType: string, d: unknown = data) => ({ id: "1", eventType, subject: "s", data: d });

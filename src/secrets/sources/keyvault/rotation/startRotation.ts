@@ -3,10 +3,10 @@
  * rotationQueue, so @azure/storage-queue costs nothing to the others.
  */
 import { QueueClient } from "@azure/storage-queue";
-import type { BuildContext } from "../../components/kind.js";
-import type { CachedCredential } from "../../identity/cachedCredential.js";
-import { describeIdentity } from "../../identity/identitySpec.js";
-import { noMetrics } from "../../observability/metrics.js";
+import type { BuildContext } from "../../../../components/kind.js";
+import type { CachedCredential } from "../../../../identity/cachedCredential.js";
+import { describeIdentity } from "../../../../identity/identitySpec.js";
+import { noMetrics } from "../../../../observability/metrics.js";
 import { RotationReader, type RotationTarget } from "./rotationReader.js";
 
 export interface RotationSetup {
