@@ -1,7 +1,7 @@
 /**
- * The structured facts of a failure, read from its cause chain: keyless's error codes, and the HTTP status
- * and service error code as errors/azureFailure.ts reads them. The doctor picks its fix hints from these,
- * never from message text (which is written for people and may change).
+ * The structured facts of a failure, read from its cause chain: keyless's error codes, the HTTP status and
+ * service error code as errors/azureFailure.ts reads them, and the fix the error catalog gave it. The doctor
+ * reads these, never message text (which is written for people and may change).
  */
 import { describeAzureFailure } from "../errors/azureFailure.js";
 import { causeChain } from "../errors/causeChain.js";
@@ -25,6 +25,12 @@ export function failureFacts(e: unknown): FailureFacts {
   };
 }
 
-export function hasCode(f: FailureFacts, ...codes: ErrorCode[]): boolean {
-  return f.codes.some((c) => codes.includes(c));
+/**
+ * The catalog's fix for a failure: the outermost one in its cause chain. Wrappers that only add where the
+ * failure happened (a source wrapping an identity's refusal, the cache's backoff) carry none, so the fix of
+ * the error they wrap is the one that applies.
+ */
+export function fixOf(e: unknown): string | undefined {
+  for (const k of causeChain(e)) if (isKeylessError(k) && k.fix !== undefined) return k.fix;
+  return undefined;
 }

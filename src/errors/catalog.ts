@@ -247,7 +247,7 @@ export const errors = {
         transient: f.transient,
         // The refusal's own text stays in the cause: it may echo the request, so no message or log shows it.
         fix:
-          `check that ${who} exists and may be used by this app; keyless shows only the status of the refusal, ` +
+          `check that ${who} exists and may be used by this app; keyless shows only the HTTP status and error class of the refusal, ` +
           `as its text may echo the request (for the CLI login, az account get-access-token --scope ${scope} prints it)`,
       },
     ),

@@ -4,10 +4,10 @@
  * projected token file (present, readable, a JWT, not expired) with the issuer, subject and audience that
  * Entra ID will match against a federated credential. Whether Entra accepts them is the token check's job.
  */
-import { inspectFederatedToken } from "../identity/federatedToken.js";
-import type { IdentitySpec } from "../identity/identitySpec.js";
-import { settingsProblem, workloadSettings } from "../identity/workloadSettings.js";
-import type { Check, ComponentReport } from "./report.js";
+import { inspectFederatedToken } from "../../identity/federatedToken.js";
+import type { IdentitySpec } from "../../identity/identitySpec.js";
+import { settingsProblem, workloadSettings } from "../../identity/workloadSettings.js";
+import type { Check } from "../report.js";
 
 const AUDIENCE = "api://AzureADTokenExchange";
 
@@ -47,11 +47,7 @@ export async function workloadIdentityCheck(
   return { name, status: "ok", detail: `${ids}; ${claims}` };
 }
 
-/** Adds the check to a component's report when its identity is a workload identity. */
-export async function addWorkloadIdentityCheck(
-  report: ComponentReport,
-  spec: IdentitySpec,
-  env: NodeJS.ProcessEnv,
-): Promise<void> {
-  if (spec.kind === "workload") report.checks.push(await workloadIdentityCheck(spec, env));
+/** The check when the identity is a workload identity (the first of the component's checks), else none. */
+export async function workloadIdentityChecks(spec: IdentitySpec, env: NodeJS.ProcessEnv): Promise<Check[]> {
+  return spec.kind === "workload" ? [await workloadIdentityCheck(spec, env)] : [];
 }

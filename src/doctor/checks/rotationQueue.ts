@@ -3,11 +3,12 @@
  * A peek proves read access without taking a message from the running keyless; deleting (what keyless
  * also does) needs "Storage Queue Data Message Processor", which a peek cannot prove, so the fix names it.
  */
-import { describeAzureFailure } from "../errors/azureFailure.js";
-import { errors } from "../errors/catalog.js";
-import type { CachedCredential } from "../identity/cachedCredential.js";
-import { describeIdentity } from "../identity/identitySpec.js";
-import type { Check } from "./report.js";
+import { describeAzureFailure } from "../../errors/azureFailure.js";
+import { errors } from "../../errors/catalog.js";
+import type { CachedCredential } from "../../identity/cachedCredential.js";
+import { describeIdentity } from "../../identity/identitySpec.js";
+import { fixOf } from "../failureFacts.js";
+import type { Check } from "../report.js";
 
 const ROLE = "Storage Queue Data Message Processor";
 
@@ -32,17 +33,20 @@ export async function rotationQueueCheck(
       detail: `reachable; ${who} may read it (${peek.peekedMessageItems.length} message(s) waiting); keyless also deletes what it reads, which needs "${ROLE}"`,
     };
   } catch (e) {
-    const f = describeAzureFailure(e);
+    const err = errors.rotationQueueFailed(
+      instance,
+      `${url.host}${url.pathname}`,
+      who,
+      describeAzureFailure(e),
+      e,
+    );
     return {
       name,
       status: "fail",
-      detail: errors.rotationQueueFailed(instance, `${url.host}${url.pathname}`, who, f, e).message,
+      detail: err.message,
       fix:
-        f.status === 403
-          ? `az role assignment create --role "${ROLE}" --assignee <principal id of ${who}> --scope <resource id of the storage account>/queueServices/default/queues/${url.pathname.split("/").pop()}`
-          : f.status === 404
-            ? `az storage queue create --name ${url.pathname.split("/").pop()} --account-name <account> --auth-mode login, then subscribe it to the vault's events (az eventgrid event-subscription create --source-resource-id <vault id> --endpoint-type storagequeue ...)`
-            : "check rotationQueueAccount / rotationQueueEndpoint and the storage account's network rules",
+        fixOf(err) ??
+        "check rotationQueueAccount / rotationQueueEndpoint and the storage account's network rules",
     };
   }
 }

@@ -4,8 +4,8 @@
  * usually runs beside the keyless it checks (kubectl exec, az containerapp exec); nothing answering is a
  * warning, since keyless may simply not run here.
  */
-import { readOpsConfig } from "../observability/opsConfig.js";
-import type { Check } from "./report.js";
+import { readOpsConfig } from "../../observability/opsConfig.js";
+import type { Check } from "../report.js";
 
 export async function listenerCheck(env: NodeJS.ProcessEnv): Promise<Check> {
   const name = "metrics and health listener";
