@@ -30,7 +30,10 @@ import {
   APPROVAL_EVENT,
   expectedOrder,
   greet,
+  countdown,
+  family,
   order,
+  RESUME_EVENT,
   square,
   stuck,
   type OrderInput,
@@ -171,6 +174,8 @@ describe.each(BACKENDS)("Dapr Workflows on state.keyless ($name) through daprd",
     const r = new WorkflowRuntime(sidecar())
       .registerWorkflow(order)
       .registerWorkflow(stuck)
+      .registerWorkflow(countdown)
+      .registerWorkflow(family)
       .registerActivity(greet)
       .registerActivity(square);
     widenWorkQueue(r);
@@ -326,4 +331,33 @@ describe.each(BACKENDS)("Dapr Workflows on state.keyless ($name) through daprd",
     expect(activityRuns.get("greet")).toBeGreaterThanOrEqual(ORDERS * 3);
     expect(activityRuns.get("square")).toBeGreaterThanOrEqual(ORDERS * 5);
   }, 300_000);
+
+  it("runs child workflows and continue-as-new, and holds a suspended instance until it is resumed", async () => {
+    const id = await client.scheduleNewWorkflow(family, { id: 1 }, "family-1");
+    await waitFor(
+      "both children to finish",
+      async () => {
+        const states = await Promise.all(
+          ["child-a-1", "child-b-1"].map((c) => client.getWorkflowState(c, false)),
+        );
+        return states.every((st) => st?.runtimeStatus === WorkflowRuntimeStatus.COMPLETED) ? true : undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 200 },
+    );
+    await client.suspendWorkflow(id);
+    expect((await client.getWorkflowState(id, false))?.runtimeStatus).toBe(WorkflowRuntimeStatus.SUSPENDED);
+    // An event raised while suspended is kept, not acted on, until the resume.
+    await client.raiseEvent(id, RESUME_EVENT, "after the resume");
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect((await client.getWorkflowState(id, false))?.runtimeStatus).toBe(WorkflowRuntimeStatus.SUSPENDED);
+    await client.resumeWorkflow(id);
+    const state = await client.waitForWorkflowCompletion(id, true, 60);
+    expect(state?.runtimeStatus).toBe(WorkflowRuntimeStatus.COMPLETED);
+    // Each countdown ran one round per step and ended with a fresh history each time.
+    expect(JSON.parse(state!.serializedOutput!)).toEqual({
+      children: [2, 3],
+      resumedWith: "after the resume",
+    });
+    for (const w of [id, "child-a-1", "child-b-1"]) expect(await client.purgeWorkflow(w)).toBe(true);
+  }, 120_000);
 });

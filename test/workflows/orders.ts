@@ -65,3 +65,29 @@ export function expectedOrder(input: OrderInput, approvedBy: string): OrderOutpu
   const squares = Array.from({ length: FAN_OUT }, (_, i) => (input.id + i) ** 2).reduce((a, b) => a + b, 0);
   return { greetings: CITIES.map((c) => `Hello, ${c} ${input.id}!`), squares, approvedBy, timerFired: true };
 }
+
+export const RESUME_EVENT = "go";
+
+/** Counts down by continue-as-new, so each round starts a fresh history; returns the rounds it ran. */
+export async function* countdown(
+  ctx: WorkflowContext,
+  input: { left: number; rounds: number },
+): AsyncGenerator<Task<unknown>, number, never> {
+  if (input.left === 0) return input.rounds;
+  yield ctx.callActivity(square, input.left);
+  ctx.continueAsNew({ left: input.left - 1, rounds: input.rounds + 1 }, false);
+  return input.rounds;
+}
+
+/** A parent that runs two child workflows and waits for an event, so a suspend can hold it. */
+export async function* family(
+  ctx: WorkflowContext,
+  input: { id: number },
+): AsyncGenerator<Task<unknown>, { children: number[]; resumedWith: string }, never> {
+  const children: number[] = yield ctx.whenAll([
+    ctx.callChildWorkflow(countdown, { left: 2, rounds: 0 }, `child-a-${input.id}`),
+    ctx.callChildWorkflow(countdown, { left: 3, rounds: 0 }, `child-b-${input.id}`),
+  ]);
+  const resumedWith: string = yield ctx.waitForExternalEvent(RESUME_EVENT);
+  return { children, resumedWith };
+}
