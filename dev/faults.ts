@@ -1,6 +1,6 @@
 /**
  * Fault switches shared by the stand-ins, so tests and the dev loop can make a dependency misbehave:
- * refuse connections, answer an error status (with an optional Retry-After), or answer slowly.
+ * refuse connections, answer an error status (with an optional Retry-After), answer slowly, or hold.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 
@@ -8,7 +8,9 @@ export type Fault =
   | { kind: "none" }
   | { kind: "down" }
   | { kind: "status"; status: number; retryAfterSeconds?: number; code?: string }
-  | { kind: "slow"; delayMs: number };
+  | { kind: "slow"; delayMs: number }
+  /** Holds each request until `release` settles, so a test can tell "answered without waiting" by order. */
+  | { kind: "held"; release: Promise<void> };
 
 export const NO_FAULT: Fault = { kind: "none" };
 
@@ -27,6 +29,9 @@ export async function applyFault(
       return true;
     case "slow":
       await new Promise((r) => setTimeout(r, fault.delayMs));
+      return false;
+    case "held":
+      await fault.release;
       return false;
     case "status": {
       const headers: Record<string, string> = { "content-type": "application/json; charset=utf-8" };
