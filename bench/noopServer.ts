@@ -7,14 +7,14 @@
 import { Server, ServerCredentials } from "@grpc/grpc-js";
 import type { ServiceDefinition } from "@grpc/proto-loader";
 import { ReflectionService } from "@grpc/reflection";
-import { loadComponentDefinition } from "../src/server/protos.js";
+import { loadComponentDefinition } from "../src/runtime/componentDefinition.js";
 import { applySocketAccess, DEFAULT_SOCKET_MODE, prepareSocket } from "../src/server/socket.js";
 
 type Cb = (e: null, r: unknown) => void;
 
 const socket = process.argv[2];
 if (!socket) throw new Error("usage: noopServer <socket path>");
-const pkg = await loadComponentDefinition();
+const pkg = loadComponentDefinition();
 const server = new Server();
 const ok = (_call: unknown, cb: Cb) => cb(null, {});
 const PKG = "dapr.proto.components.v1";

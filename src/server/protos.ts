@@ -4,15 +4,14 @@
  *
  * The server starts with `loadServiceDefinitions`: the services only, built from protobufjs types the way
  * @grpc/proto-loader builds them, without the descriptors of every message that only server reflection
- * reads. Reflection loads the full definition through proto-loader on its first call.
+ * reads. Reflection loads the full definition through proto-loader on its first call
+ * (runtime/componentDefinition.ts).
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ServiceDefinition } from "@grpc/grpc-js";
-import type { PackageDefinition } from "@grpc/proto-loader";
 import protobuf from "protobufjs";
-import { commonJsExports } from "../util/commonJsExports.js";
 
 function findProtoDir(): string {
   // Works from src/ (tests, tsx) and from dist/src/ (the built server).
@@ -42,14 +41,8 @@ export const COMPONENT_PROTO_FILES = [
   "dapr/proto/components/v1/state.proto",
 ];
 
-const OPTIONS = { ...loaderOptions, longs: Number, enums: String, includeDirs: [PROTO_DIR] };
-
-/** The full package definition, with every message's descriptors (what server reflection serves). */
-export async function loadComponentDefinition(): Promise<PackageDefinition> {
-  // Imported here, not at the top: the server's start-up path never needs it.
-  const { loadSync } = commonJsExports(await import("@grpc/proto-loader"));
-  return loadSync(COMPONENT_PROTO_FILES, OPTIONS);
-}
+/** The options the type generator used, for proto-loader and for the definitions built here alike. */
+export const LOADER_OPTIONS = { ...loaderOptions, longs: Number, enums: String, includeDirs: [PROTO_DIR] };
 
 /** The component services only, by fully qualified name; encoding as proto-loader's definitions encode. */
 export function loadServiceDefinitions(): Record<string, ServiceDefinition> {
@@ -102,7 +95,7 @@ function serializer(type: protobuf.Type) {
 }
 
 function deserializer(type: protobuf.Type) {
-  return (buf: Buffer): unknown => type.toObject(type.decode(buf), OPTIONS);
+  return (buf: Buffer): unknown => type.toObject(type.decode(buf), LOADER_OPTIONS);
 }
 
 export function loadStatusRoot(): protobuf.Root {

@@ -8,6 +8,7 @@ import type { SecretStoreHandlers } from "../gen/dapr/proto/components/v1/Secret
 import type { SecretResponse } from "../gen/dapr/proto/components/v1/SecretResponse.js";
 import type { InstanceRegistry } from "./instances.js";
 import { lazyKind } from "../components/lazyKind.js";
+import { loadRuntime } from "../runtime/loadRuntime.js";
 import type { SecretStore } from "../secrets/store.js";
 import { callSignal } from "./callSignal.js";
 import { unary, type CallPeer, type RpcDeps } from "./unary.js";
@@ -15,10 +16,10 @@ import { unary, type CallPeer, type RpcDeps } from "./unary.js";
 const PKG = "dapr.proto.components.v1";
 export const SECRET_SERVICES = [`${PKG}.SecretStore`];
 
-const secretStoreKind = lazyKind<SecretStore>("secretstores", async () => {
-  const { secretStoreKind } = await import("../secrets/component.js");
-  return secretStoreKind;
-});
+const secretStoreKind = lazyKind<SecretStore>(
+  "secretstores",
+  async () => (await loadRuntime()).secretStoreKind,
+);
 
 export function registerSecretStore(
   server: Server,

@@ -8,7 +8,8 @@ import { errorField, type LoggerFactory } from "../observability/logger.js";
 import { addLazyReflection } from "./lazyReflection.js";
 import type { Metrics } from "../observability/metrics.js";
 import { listenLabelled } from "./listener.js";
-import { loadComponentDefinition, loadServiceDefinitions, loadStatusRoot } from "./protos.js";
+import { loadServiceDefinitions, loadStatusRoot } from "./protos.js";
+import { loadRuntime } from "../runtime/loadRuntime.js";
 import { registerSecretStore, SECRET_SERVICES } from "./secretService.js";
 import {
   applySocketAccess,
@@ -46,7 +47,12 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
   };
   registerSecretStore(server, pkg, opts.registry, deps);
   registerStateStore(server, pkg, opts.registry, deps);
-  addLazyReflection(server, loadComponentDefinition, [...SECRET_SERVICES, ...STATE_SERVICES], (e) =>
+  const served = [...SECRET_SERVICES, ...STATE_SERVICES];
+  const codecs = async () => {
+    const runtime = await loadRuntime();
+    return runtime.reflectionCodecs(runtime.loadComponentDefinition(), served);
+  };
+  addLazyReflection(server, codecs, (e) =>
     log.error(
       { err: errorField(e) },
       "server reflection could not be built; daprd cannot discover the services",
@@ -86,7 +92,7 @@ export async function startServer(opts: StartOptions): Promise<RunningServer> {
       socket: opts.socket,
       mode: access.mode.toString(8),
       gid: access.gid,
-      services: [...SECRET_SERVICES, ...STATE_SERVICES],
+      services: served,
     },
     "keyless is serving",
   );

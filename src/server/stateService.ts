@@ -14,6 +14,7 @@ import type { TransactionalStoreMultiMaxSizeHandlers } from "../gen/dapr/proto/c
 import { errors } from "../errors/catalog.js";
 import type { InstanceRegistry } from "./instances.js";
 import { lazyKind } from "../components/lazyKind.js";
+import { loadRuntime } from "../runtime/loadRuntime.js";
 import type {
   Concurrency,
   DeleteInput,
@@ -33,10 +34,7 @@ export const STATE_SERVICES = [
   `${PKG}.TransactionalStoreMultiMaxSize`,
 ];
 
-const stateKind = lazyKind<StateStore>("state", async () => {
-  const { stateKind } = await import("../state/component.js");
-  return stateKind;
-});
+const stateKind = lazyKind<StateStore>("state", async () => (await loadRuntime()).stateKind);
 
 export function toConcurrency(options: StateOptions__Output | null): Concurrency {
   switch (options?.concurrency) {

@@ -3,7 +3,8 @@
  * x-component-instance on every call (or whatever headers a test chooses).
  */
 import * as grpc from "@grpc/grpc-js";
-import { loadComponentDefinition, loadStatusRoot } from "../../src/server/protos.js";
+import { loadComponentDefinition } from "../../src/runtime/componentDefinition.js";
+import { loadStatusRoot } from "../../src/server/protos.js";
 
 type Unary = (
   req: unknown,
@@ -22,7 +23,7 @@ export interface CallError {
   };
 }
 
-const pkgDef = await loadComponentDefinition();
+const pkgDef = loadComponentDefinition();
 const loaded = grpc.loadPackageDefinition(pkgDef) as unknown as {
   dapr: { proto: { components: { v1: Record<string, grpc.ServiceClientConstructor> } } };
 };

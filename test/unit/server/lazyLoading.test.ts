@@ -4,7 +4,8 @@ import { describe, expect, it } from "vitest";
 import type { BuildContext, ComponentKind } from "../../../src/components/kind.js";
 import { lazyKind } from "../../../src/components/lazyKind.js";
 import { stateMetadata } from "../../../src/metadata/stateMetadata.js";
-import { loadComponentDefinition, loadServiceDefinitions } from "../../../src/server/protos.js";
+import { loadComponentDefinition } from "../../../src/runtime/componentDefinition.js";
+import { loadServiceDefinitions } from "../../../src/server/protos.js";
 import { REPO_ROOT } from "../../helpers/paths.js";
 
 describe("lazyKind", () => {
@@ -35,7 +36,7 @@ describe("lazyKind", () => {
 describe("service definitions served at start-up", () => {
   it("encode and decode exactly as @grpc/proto-loader's definitions do", async () => {
     const fast = loadServiceDefinitions();
-    const full = await loadComponentDefinition();
+    const full = loadComponentDefinition();
     const services = Object.keys(fast).sort();
     expect(services).toContain("dapr.proto.components.v1.StateStore");
     expect(services).toContain("dapr.proto.components.v1.SecretStore");

@@ -4,21 +4,22 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { addLazyReflection } from "../../../src/server/lazyReflection.js";
 import { listenLabelled } from "../../../src/server/listener.js";
-import { loadComponentDefinition } from "../../../src/server/protos.js";
+import { loadComponentDefinition } from "../../../src/runtime/componentDefinition.js";
+import { reflectionCodecs } from "../../../src/runtime/reflectionCodecs.js";
 import { listServices } from "../../helpers/reflection.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
 
 const STATE = "dapr.proto.components.v1.StateStore";
 
 async function withServer(
-  loadPackage: () => ReturnType<typeof loadComponentDefinition>,
+  loadCodecs: () => Promise<ReturnType<typeof reflectionCodecs>>,
   run: (socket: string, failures: unknown[]) => Promise<void>,
 ) {
   const tmp = makeTmpDir("refl");
   const socket = path.join(tmp.dir, "r.sock");
   const server = new Server();
   const failures: unknown[] = [];
-  addLazyReflection(server, loadPackage, [STATE], (e) => failures.push(e));
+  addLazyReflection(server, loadCodecs, (e) => failures.push(e));
   const listener = await listenLabelled(server, socket, {}, 0o600);
   try {
     await run(socket, failures);
@@ -32,7 +33,7 @@ async function withServer(
 describe("lazy server reflection", () => {
   it("lists the given services over v1alpha and v1, building them on the first call", async () => {
     let loads = 0;
-    const load = () => (loads++, loadComponentDefinition());
+    const load = async () => (loads++, reflectionCodecs(loadComponentDefinition(), [STATE]));
     await withServer(load, async (socket) => {
       expect(loads).toBe(0);
       expect(await listServices(socket, "v1alpha")).toEqual([STATE]);
