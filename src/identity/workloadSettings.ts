@@ -4,7 +4,7 @@
  * over AZURE_CLIENT_ID / AZURE_TENANT_ID, so one pod can hold several identities; the token file and the
  * authority come from AZURE_FEDERATED_TOKEN_FILE and AZURE_AUTHORITY_HOST.
  */
-import { errors } from "../errors/catalog.js";
+import { identityErrors, workloadSettingProblem, type WorkloadSettingMissing } from "../errors/identity.js";
 import type { KeylessError } from "../errors/keylessError.js";
 import type { IdentitySpec } from "./identitySpec.js";
 
@@ -38,39 +38,24 @@ const ENTRA_HOSTS = new Set([
 
 type Workload = Extract<IdentitySpec, { kind: "workload" }>;
 
-/** Human wording for messages: which workload identity, and where its ids came from. */
-export function describeWorkload(
-  s: Pick<WorkloadSettings, "clientId" | "tenantId" | "clientIdFrom">,
-): string {
-  return `workload identity with client id ${s.clientId} (${s.clientIdFrom}) in tenant ${s.tenantId}`;
-}
+export { describeWorkload } from "../errors/identity.js";
 
 /** The first setting that is missing or wrong, and how to provide it (also shown by keyless doctor). */
 export function settingsProblem(
   spec: Workload,
   env: NodeJS.ProcessEnv,
 ): { problem: string; fix: string } | undefined {
-  if (!(spec.clientId ?? env.AZURE_CLIENT_ID))
-    return {
-      problem: "no client id",
-      fix: "set azureClientId in the component metadata, or annotate the pod's service account with azure.workload.identity/client-id so the webhook sets AZURE_CLIENT_ID",
-    };
-  if (!(spec.tenantId ?? env.AZURE_TENANT_ID))
-    return {
-      problem: "no tenant id",
-      fix: "set azureTenantId in the component metadata, or AZURE_TENANT_ID (the webhook sets it from its configuration)",
-    };
-  if (!env.AZURE_FEDERATED_TOKEN_FILE)
-    return {
-      problem: "AZURE_FEDERATED_TOKEN_FILE is not set",
-      fix: 'label the pod azure.workload.identity/use: "true" so the webhook projects the service account token and sets the variable',
-    };
+  const missing = missingSetting(spec, env);
+  return missing && workloadSettingProblem(missing);
+}
+
+function missingSetting(spec: Workload, env: NodeJS.ProcessEnv): WorkloadSettingMissing | undefined {
+  if (!(spec.clientId ?? env.AZURE_CLIENT_ID)) return { kind: "noClientId" };
+  if (!(spec.tenantId ?? env.AZURE_TENANT_ID)) return { kind: "noTenantId" };
+  if (!env.AZURE_FEDERATED_TOKEN_FILE) return { kind: "noTokenFile" };
   const host = authorityHostOf(env);
   if (!URL.canParse(host) || new URL(host).protocol !== "https:")
-    return {
-      problem: `AZURE_AUTHORITY_HOST ${JSON.stringify(host)} is not an https URL`,
-      fix: `set it to ${DEFAULT_AUTHORITY}/ (or your cloud's authority), or leave it unset`,
-    };
+    return { kind: "authorityNotHttps", host, defaultAuthority: DEFAULT_AUTHORITY };
   return undefined;
 }
 
@@ -79,13 +64,8 @@ const authorityHostOf = (env: NodeJS.ProcessEnv) =>
 
 export function workloadSettings(spec: Workload, env: NodeJS.ProcessEnv): WorkloadSettings | KeylessError {
   const clientId = spec.clientId ?? env.AZURE_CLIENT_ID;
-  const wrong = settingsProblem(spec, env);
-  if (wrong)
-    return errors.workloadIdentityNotConfigured(
-      `workload identity${clientId ? ` with client id ${clientId}` : ""}`,
-      wrong.problem,
-      wrong.fix,
-    );
+  const missing = missingSetting(spec, env);
+  if (missing) return identityErrors.workloadIdentityNotConfigured({ clientId, missing });
   const authorityHost = authorityHostOf(env);
   return {
     clientId: clientId!,

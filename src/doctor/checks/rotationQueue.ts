@@ -4,9 +4,10 @@
  * also does) needs "Storage Queue Data Message Processor", which a peek cannot prove, so the fix names it.
  */
 import { describeAzureFailure } from "../../errors/azureFailure.js";
-import { errors } from "../../errors/catalog.js";
+import { FIX_QUEUE_REACH } from "../../errors/secrets.js";
 import type { CachedCredential } from "../../identity/cachedCredential.js";
 import { describeIdentity } from "../../identity/identitySpec.js";
+import { rotationQueueFailure } from "../../secrets/sources/keyvault/index.js";
 import { fixOf } from "../failureFacts.js";
 import type { Check } from "../report.js";
 
@@ -33,20 +34,13 @@ export async function rotationQueueCheck(
       detail: `reachable; ${who} may read it (${peek.peekedMessageItems.length} message(s) waiting); keyless also deletes what it reads, which needs "${ROLE}"`,
     };
   } catch (e) {
-    const err = errors.rotationQueueFailed(
+    const err = rotationQueueFailure({
       instance,
-      `${url.host}${url.pathname}`,
+      queue: `${url.host}${url.pathname}`,
       who,
-      describeAzureFailure(e),
-      e,
-    );
-    return {
-      name,
-      status: "fail",
-      detail: err.message,
-      fix:
-        fixOf(err) ??
-        "check rotationQueueAccount / rotationQueueEndpoint and the storage account's network rules",
-    };
+      failure: describeAzureFailure(e),
+      cause: e,
+    });
+    return { name, status: "fail", detail: err.message, fix: fixOf(err) ?? FIX_QUEUE_REACH };
   }
 }

@@ -3,27 +3,31 @@ import { RestError } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { fixOf } from "../../../src/doctor/failureFacts.js";
 import { describeAzureFailure } from "../../../src/errors/azureFailure.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { identityErrors } from "../../../src/errors/identity.js";
+import { instanceErrors } from "../../../src/errors/instances.js";
+import { secretErrors } from "../../../src/errors/secrets.js";
+import { rotationQueueFailure } from "../../../src/secrets/sources/keyvault/index.js";
+import { classifyVaultFailure } from "../../../src/secrets/sources/keyvault/vaultFailure.js";
 
 const WHO = "the system-assigned managed identity";
 const queueFailure = (statusCode: number, code: string) => {
   const e = new RestError(`HTTP ${statusCode}`, { statusCode, code });
-  return errors.rotationQueueFailed(
-    "kv",
-    "acct.queue.core.windows.net/events",
-    WHO,
-    describeAzureFailure(e),
-    e,
-  );
+  return rotationQueueFailure({
+    instance: "kv",
+    queue: "acct.queue.core.windows.net/events",
+    who: WHO,
+    failure: describeAzureFailure(e),
+    cause: e,
+  });
 };
 
 describe("fixOf", () => {
   it("takes the outermost fix, skipping wrappers that carry none", () => {
-    const inner = errors.identityUnknown("https://vault.azure.net", WHO, undefined);
-    const outer = errors.sourceFailed("kv", "keyvault", "s", inner.message, inner);
+    const inner = identityErrors.identityUnknown("https://vault.azure.net", WHO, undefined);
+    const outer = secretErrors.sourceFailed("kv", "keyvault", "s", inner.message, inner);
     expect(outer.fix).toBeUndefined();
     expect(fixOf(outer)).toBe(inner.fix);
-    expect(fixOf(errors.metadataInvalid("state.keyless", "st", ["x: bad"]))).toBe(
+    expect(fixOf(instanceErrors.metadataInvalid("state.keyless", "st", ["x: bad"]))).toBe(
       "correct the component metadata as the message says",
     );
     expect(fixOf(new Error("foreign"))).toBeUndefined();
@@ -32,14 +36,21 @@ describe("fixOf", () => {
 
 describe("the catalog's fixes", () => {
   it("carry a workload identity's own fix instead of a managed identity's", () => {
-    const e = errors.entraRefused(
-      "workload identity",
-      "https://vault.azure.net",
-      "IDENTITY_UNKNOWN",
-      "Entra ID does not know this client (AADSTS700016)",
-      "check azureClientId",
+    const e = identityErrors.entraRefused({
+      scope: "https://vault.azure.net",
+      settings: {
+        clientId: "c1",
+        tenantId: "t1",
+        clientIdFrom: "azureClientId",
+        tenantIdFrom: "azureTenantId",
+        tokenFile: "/var/run/token",
+        authorityHost: "https://login.microsoftonline.com",
+      },
+      refusal: { kind: "clientUnknown", aadsts: 700016 },
+    });
+    expect(e.fix).toBe(
+      "check azureClientId: it must be the identity's client id (az identity show -n <name> -g <group> --query clientId)",
     );
-    expect(e.fix).toBe("check azureClientId");
   });
 
   it("name the queue's role, its creation, or its address", () => {
@@ -57,7 +68,15 @@ describe("the catalog's fixes", () => {
   it("tell a disabled secret and a vault of another tenant from a missing role", () => {
     const vault = (statusCode: number, code?: string) => {
       const e = new RestError(`HTTP ${statusCode}`, { statusCode, ...(code && { code }) });
-      return errors.vaultFailed("kv", "keyvault", "db", WHO, describeAzureFailure(e), { timeoutMs: 1000 }, e);
+      const failure = classifyVaultFailure(describeAzureFailure(e), { timeoutMs: 1000 });
+      return secretErrors.vaultFailed({
+        instance: "kv",
+        source: "keyvault",
+        name: "db",
+        who: WHO,
+        failure,
+        cause: e,
+      });
     };
     expect(vault(403, "SecretDisabled").fix).toMatch(
       /^enable it \(az keyvault secret set-attributes .* --name db /,

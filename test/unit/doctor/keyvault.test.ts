@@ -2,9 +2,11 @@ import { RestError } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { keyvaultCheck } from "../../../src/doctor/checks/keyvault.js";
 import { describeAzureFailure } from "../../../src/errors/azureFailure.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { identityErrors } from "../../../src/errors/identity.js";
+import { secretErrors } from "../../../src/errors/secrets.js";
 import { describeIdentity, type IdentitySpec } from "../../../src/identity/identitySpec.js";
 import { KEY_VAULT_SCOPE, STORAGE_SCOPE } from "../../../src/identity/tokenScopes.js";
+import { classifyVaultFailure } from "../../../src/secrets/sources/keyvault/vaultFailure.js";
 import { component, fakeDoctor, fakeSource, secretMd } from "./fakeDoctor.js";
 
 const CLIENT = "11111111-1111-4111-8111-111111111111";
@@ -16,15 +18,14 @@ const md = (extra: Record<string, string> = {}) =>
 
 /** What KeyVaultSource throws for an SDK failure. */
 const vaultFailure = (e: unknown) =>
-  errors.vaultFailed(
-    "kv",
-    `keyvault(${VAULT})`,
-    undefined,
-    WHO,
-    describeAzureFailure(e),
-    { timeoutMs: 10_000 },
-    e,
-  );
+  secretErrors.vaultFailed({
+    instance: "kv",
+    source: `keyvault(${VAULT})`,
+    name: undefined,
+    who: WHO,
+    failure: classifyVaultFailure(describeAzureFailure(e), { timeoutMs: 10_000 }),
+    cause: e,
+  });
 const refused = (statusCode: number) => new RestError(`HTTP ${statusCode}`, { statusCode });
 
 describe("the keyvault check", () => {
@@ -55,7 +56,7 @@ describe("the keyvault check", () => {
   it("stops at a refused token, with the fix the catalog gave the refusal", async () => {
     const doctor = fakeDoctor({
       token: async (spec, scope) => {
-        throw errors.identityUnknown(scope, describeIdentity(spec), refused(400));
+        throw identityErrors.identityUnknown(scope, describeIdentity(spec), refused(400));
       },
     });
     const out = await keyvaultCheck({ component: component("kv"), md: md(), doctor });
@@ -79,7 +80,7 @@ describe("the keyvault check", () => {
 
   it("finds the fix under the cache's backoff, which wraps the vault's failure", async () => {
     const down = vaultFailure(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }));
-    const wrapped = errors.sourceRetryLater("kv", `keyvault(${VAULT})`, undefined, 2_000, 1, down);
+    const wrapped = secretErrors.sourceRetryLater("kv", `keyvault(${VAULT})`, undefined, 2_000, 1, down);
     const doctor = fakeDoctor({ buildSource: async () => fakeSource(wrapped) });
     const vault = (await keyvaultCheck({ component: component("kv"), md: md(), doctor })).checks[1]!;
     expect(vault.detail).toMatch(/unreachable \(ECONNREFUSED\).*asks the vault again/);
@@ -87,13 +88,13 @@ describe("the keyvault check", () => {
   });
 
   it("gives an identity's fix when the vault call failed on the identity", async () => {
-    const identity = errors.identityUnreachable(
+    const identity = identityErrors.identityUnreachable(
       KEY_VAULT_SCOPE,
       WHO,
       describeAzureFailure(new Error("x")),
       undefined,
     );
-    const wrapped = errors.sourceFailed("kv", "keyvault", undefined, identity.message, identity);
+    const wrapped = secretErrors.sourceFailed("kv", "keyvault", undefined, identity.message, identity);
     const doctor = fakeDoctor({ buildSource: async () => fakeSource(wrapped) });
     const vault = (await keyvaultCheck({ component: component("kv"), md: md(), doctor })).checks[1]!;
     expect(vault.fix).toMatch(/^managed identity is not available to keyless/);

@@ -2,10 +2,11 @@ import { RestError } from "@azure/core-rest-pipeline";
 import { describe, expect, it } from "vitest";
 import { tablesCheck } from "../../../src/doctor/checks/tables.js";
 import { describeAzureFailure } from "../../../src/errors/azureFailure.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { stateErrors, type TablesSigner } from "../../../src/errors/state.js";
 import { describeIdentity } from "../../../src/identity/identitySpec.js";
 import { STORAGE_SCOPE } from "../../../src/identity/tokenScopes.js";
 import type { TablesBackendOptions } from "../../../src/state/backends/tables/index.js";
+import { classifyTablesFailure } from "../../../src/state/backends/tables/tablesFailure.js";
 import { component, fakeDoctor, stateMd } from "./fakeDoctor.js";
 
 const ENDPOINT = "https://acct.table.core.windows.net";
@@ -28,8 +29,15 @@ const withKey = stateMd({
 });
 
 /** What the Tables backend throws for an SDK failure while opening the table. */
-const opening = (e: RestError, who: { kind: "token" | "sharedKey" | "sas"; describe: string }) =>
-  errors.tablesFailed("st", "opening", `table orders at ${ENDPOINT}`, who, describeAzureFailure(e), true, e);
+const opening = (e: unknown, who: TablesSigner, where = `table orders at ${ENDPOINT}`) =>
+  stateErrors.tablesFailed({
+    instance: "st",
+    op: "opening",
+    where,
+    who,
+    failure: classifyTablesFailure(describeAzureFailure(e), { signer: who.kind, skipCreateTable: true }),
+    cause: e,
+  });
 const status = (statusCode: number, code?: string) =>
   new RestError(`HTTP ${statusCode}`, { statusCode, ...(code && { code }) });
 
@@ -104,14 +112,10 @@ describe("the tables check", () => {
 
   it("points at the endpoint when the service cannot be reached, and at the metadata when it is wrong", async () => {
     const down = await run(withKey, async () => {
-      throw errors.tablesFailed(
-        "st",
-        "opening",
-        "table orders",
+      throw opening(
+        Object.assign(new Error("connect"), { code: "ECONNREFUSED" }),
         { kind: "sharedKey", describe: "the account key" },
-        describeAzureFailure(Object.assign(new Error("connect"), { code: "ECONNREFUSED" })),
-        true,
-        undefined,
+        "table orders",
       );
     });
     expect(down.checks[0]).toMatchObject({
@@ -119,7 +123,7 @@ describe("the tables check", () => {
       fix: "check tableEndpoint / accountName and the account's network rules",
     });
     const invalid = await run(withKey, async () => {
-      throw errors.connectionStringInvalid("st", "it has neither AccountKey nor SharedAccessSignature");
+      throw stateErrors.connectionStringInvalid("st", "it has neither AccountKey nor SharedAccessSignature");
     });
     expect(invalid.checks[0]!.fix).toBe("correct the component metadata as the message says");
   });

@@ -3,9 +3,6 @@
  * (`FailoverSource`), the reader of a store's rotation events (`startRotationReader`), and the vault's
  * secret-name rule. Importing it loads no Azure SDK: the Key Vault SDK loads with the first source built
  * and @azure/storage-queue with the first rotation reader, so a store without them never pays for them.
- *
- * errors/catalog.ts imports keyVaultDomains.ts itself, not this index: the sources here word their
- * failures through the catalog, and going through the index would close a loop.
  */
 import type { BuildContext } from "../../../components/kind.js";
 import type { SecretSource } from "../../source.js";
@@ -16,6 +13,7 @@ import type { RotationSetup } from "./rotation/startRotation.js";
 export type { KeyVaultSourceOptions } from "./keyVaultSource.js";
 export { FailoverSource, type FailoverOptions, type FailoverVault } from "./failover/failoverSource.js";
 export { toKeyVaultName, type NameMapping } from "./keyVaultName.js";
+export { rotationQueueFailure } from "./rotation/queueFailure.js";
 export type { RotationReader } from "./rotation/rotationReader.js";
 export type { RotationSetup } from "./rotation/startRotation.js";
 

@@ -2,14 +2,14 @@
  * The `keyvault` source: Azure Key Vault through @azure/keyvault-secrets with the instance's identity.
  * - 404 means "not here" (the chain moves on); 401/403/429/5xx/network/timeouts stop the chain with a
  *   SOURCE_FAILED that names the vault, the identity, the secret asked for and the fix
- *   (catalog.vaultFailed, from the facts of errors/azureFailure.ts);
+ *   (classified by vaultFailure.ts from the facts of errors/azureFailure.ts, worded by errors/secrets.ts);
  * - call rules (deadline, one renewed-token retry after a 401, 5xx retries) live in keyVaultCaller.ts
  *   over identity/azureCaller.ts;
  * - BulkGet (list) answers a complete map or fails: see keyVaultListing.ts.
  */
 import type { KeyVaultSecret, SecretClient, SecretClientOptions } from "@azure/keyvault-secrets";
 import { describeAzureFailure } from "../../../errors/azureFailure.js";
-import { errors } from "../../../errors/catalog.js";
+import { secretErrors } from "../../../errors/secrets.js";
 import { isKeylessError, type KeylessError } from "../../../errors/keylessError.js";
 import type { AzureCaller } from "../../../identity/azureCaller.js";
 import type { CachedCredential } from "../../../identity/cachedCredential.js";
@@ -21,6 +21,7 @@ import { isCertificateContentType } from "./certificates/contentTypes.js";
 import { hostOutsideKeyVaultDomains, keyVaultCaller } from "./keyVaultCaller.js";
 import { listReadableNames, PAGE_SIZE, readAll } from "./keyVaultListing.js";
 import { toKeyVaultName, type NameMapping } from "./keyVaultName.js";
+import { classifyVaultFailure } from "./vaultFailure.js";
 
 export interface KeyVaultSourceOptions {
   instance: string;
@@ -129,7 +130,7 @@ class KeyVaultSource implements SecretSource {
       return cert.certificateParts(contentType, value, (this.opts.now ?? Date.now)());
     } catch (e) {
       if (!(e instanceof cert.CertificateProblem)) throw e;
-      throw errors.certificateUnreadable(this.opts.instance, this.name, name, e.reason);
+      throw secretErrors.certificateUnreadable(this.opts.instance, this.name, name, e.reason);
     }
   }
 
@@ -139,10 +140,11 @@ class KeyVaultSource implements SecretSource {
     if (isKeylessError(e) && e.code === "SOURCE_FAILED") return e;
     if (isKeylessError(e)) {
       // Identity failures already name the identity; say which source needed it.
-      return errors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });
+      return secretErrors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });
     }
     const where = { timeoutMs, hostOutsideKeyVaultDomains: this.hostOutsideKeyVaultDomains };
-    return errors.vaultFailed(instance, this.name, name, this.who, describeAzureFailure(e), where, e);
+    const failure = classifyVaultFailure(describeAzureFailure(e), where);
+    return secretErrors.vaultFailed({ instance, source: this.name, name, who: this.who, failure, cause: e });
   }
 }
 

@@ -4,8 +4,8 @@
  * The parts: tablesEntity.ts (how an item is stored), tablesAuth.ts (which auth the metadata asks for),
  * tablesConnection.ts (endpoint, transport rule), tablesTransaction.ts (entity-group transactions). Calls
  * go through identity/azureCaller.ts (deadlines, a renewed token after a 401; throttling and 5xx are
- * retried by the SDK's own policy). Failures are read once by errors/azureFailure.ts and worded by the
- * catalog.
+ * retried by the SDK's own policy). Failures are read once by errors/azureFailure.ts, classified by
+ * tablesFailure.ts and worded by errors/state.ts.
  *
  * Concurrency maps to conditional requests: an etag -> If-Match (412, or 404 for the entity itself =
  * mismatch), first-write without an etag -> insert-only (409 = conflict). A 404 `TableNotFound` is never
@@ -14,7 +14,7 @@
  */
 import type { TableClient } from "@azure/data-tables";
 import { describeAzureFailure } from "../../../errors/azureFailure.js";
-import { errors } from "../../../errors/catalog.js";
+import { stateErrors } from "../../../errors/state.js";
 import { isKeylessError, type KeylessError } from "../../../errors/keylessError.js";
 import { AzureCaller } from "../../../identity/azureCaller.js";
 import { STORAGE_SCOPE } from "../../../identity/tokenScopes.js";
@@ -23,6 +23,7 @@ import { SingleFlight } from "../../../util/singleFlight.js";
 import type { Backend, WriteOp } from "../../backend.js";
 import type { TablesAuth } from "./tablesAuth.js";
 import { planConnection, type ConnectionPlan } from "./tablesConnection.js";
+import { classifyTablesFailure } from "./tablesFailure.js";
 import { toTableKey } from "./tablesKey.js";
 import {
   CHUNK,
@@ -98,10 +99,11 @@ class TablesBackend implements Backend {
   fail = (op: string, e: unknown): KeylessError => {
     const { instance, skipCreateTable } = this.opts;
     if (isKeylessError(e)) {
-      return errors.backendStepFailed(instance, op, this.where, e);
+      return stateErrors.backendStepFailed(instance, op, this.where, e);
     }
-    const f = describeAzureFailure(e);
-    return errors.tablesFailed(instance, op, this.where, this.connection.who, f, skipCreateTable, e);
+    const who = this.connection.who;
+    const failure = classifyTablesFailure(describeAzureFailure(e), { signer: who.kind, skipCreateTable });
+    return stateErrors.tablesFailed({ instance, op, where: this.where, who, failure, cause: e });
   };
 
   /** Init: create the table unless told not to, then one cheap read that proves access. */
@@ -131,7 +133,7 @@ class TablesBackend implements Backend {
   checkKey(key: string): void {
     const k = toTableKey(key);
     if (k.partitionKey.length > MAX_KEY_PART || k.rowKey.length > MAX_KEY_PART) {
-      throw errors.keyNotStorable(
+      throw stateErrors.keyNotStorable(
         this.opts.instance,
         key,
         `after escaping, each of its two parts must be at most ${MAX_KEY_PART} characters`,
@@ -177,7 +179,8 @@ class TablesBackend implements Backend {
 
   private async applyOne(op: WriteOp): Promise<Error | undefined> {
     const { partitionKey, rowKey } = toTableKey(op.key);
-    if (op.etag !== undefined && etagExpired(op.etag, this.opts.now())) return errors.etagMissingRow(op.key);
+    if (op.etag !== undefined && etagExpired(op.etag, this.opts.now()))
+      return stateErrors.etagMissingRow(op.key);
     try {
       if (op.kind === "delete") {
         const etag = op.etag === undefined ? undefined : decodeEtag(op.etag);
@@ -201,7 +204,7 @@ class TablesBackend implements Backend {
       const entityGone = f.status === 404 && f.serviceCode !== "TableNotFound";
       if (op.kind === "delete" && op.etag === undefined && entityGone) return undefined; // already gone
       if (op.etag !== undefined && (f.status === 412 || entityGone)) {
-        return entityGone ? errors.etagMissingRow(op.key) : errors.etagMismatch(op.key);
+        return entityGone ? stateErrors.etagMissingRow(op.key) : stateErrors.etagMismatch(op.key);
       }
       return this.fail(op.kind === "delete" ? "a delete" : "a write", e);
     }
@@ -216,14 +219,15 @@ class TablesBackend implements Backend {
       if (describeAzureFailure(e).status !== 409) throw e;
     }
     const current = await this.readRow(key);
-    if (!current || itemOf(current, this.opts.now()) !== undefined) return errors.firstWriteConflict(key);
+    if (!current || itemOf(current, this.opts.now()) !== undefined)
+      return stateErrors.firstWriteConflict(key);
     try {
       await this.caller.call((c, o) => c.updateEntity(entity, "Replace", { ...o, etag: current.etag }));
       return undefined;
     } catch (e) {
       const f = describeAzureFailure(e);
       if (f.status === 412 || (f.status === 404 && f.serviceCode !== "TableNotFound"))
-        return errors.firstWriteConflict(key);
+        return stateErrors.firstWriteConflict(key);
       throw e;
     }
   }

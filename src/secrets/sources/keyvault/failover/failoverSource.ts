@@ -10,7 +10,7 @@
  * Only other vaults are tried: a broken vault never falls through to a file or env source. The cache in
  * front of this source (one per store) works per secret, whichever vault answered.
  */
-import { errors } from "../../../../errors/catalog.js";
+import { secretErrors } from "../../../../errors/secrets.js";
 import { isKeylessError } from "../../../../errors/keylessError.js";
 import type { Logger } from "../../../../observability/logger.js";
 import { noMetrics, type Metrics } from "../../../../observability/metrics.js";
@@ -153,7 +153,7 @@ export class FailoverSource implements SecretSource {
     const benched = this.vaults
       .map((v, i) => ({ vault: v.host, inMs: this.health[i]!.until - now }))
       .filter((b, i) => !tried.has(b.vault) && !isOffered(this.health[i]!, now));
-    return errors.vaultsFailed({
+    return secretErrors.vaultsFailed({
       instance: this.opts.instance,
       source: this.name,
       name: secret,

@@ -11,12 +11,12 @@
  */
 import type { QueueClient } from "@azure/storage-queue";
 import { describeAzureFailure } from "../../../../errors/azureFailure.js";
-import { errors } from "../../../../errors/catalog.js";
 import type { HealthBoard } from "../../../../observability/healthBoard.js";
 import { errorField, type Logger } from "../../../../observability/logger.js";
 import type { Metrics } from "../../../../observability/metrics.js";
 import { abortablePause } from "../../../../util/abortablePause.js";
 import { readMessage, type SecretEvent } from "./keyVaultEvent.js";
+import { rotationQueueFailure } from "./queueFailure.js";
 import { getEventListeners } from "node:events";
 
 const listenerCount = (signal: AbortSignal) => getEventListeners(signal, "abort").length;
@@ -189,13 +189,13 @@ export class RotationReader {
   }
 
   private failed(e: unknown): void {
-    const err = errors.rotationQueueFailed(
-      this.opts.instance,
-      this.opts.queueLabel,
-      this.opts.who,
-      describeAzureFailure(e),
-      e,
-    );
+    const err = rotationQueueFailure({
+      instance: this.opts.instance,
+      queue: this.opts.queueLabel,
+      who: this.opts.who,
+      failure: describeAzureFailure(e),
+      cause: e,
+    });
     this.failing = true;
     this.opts.health?.set(this.healthKey, err.message);
     const now = (this.opts.now ?? Date.now)();

@@ -1,7 +1,19 @@
 import { describe, expect, it } from "vitest";
 import { underKeyVaultDomain } from "../../../../../src/secrets/sources/keyvault/keyVaultDomains.js";
 import { hostOutsideKeyVaultDomains } from "../../../../../src/secrets/sources/keyvault/keyVaultCaller.js";
-import { errors } from "../../../../../src/errors/catalog.js";
+import type { AzureFailure } from "../../../../../src/errors/azureFailureFacts.js";
+import { secretErrors } from "../../../../../src/errors/secrets.js";
+import { classifyVaultFailure } from "../../../../../src/secrets/sources/keyvault/vaultFailure.js";
+
+const vaultFailed = (f: AzureFailure, vault: Parameters<typeof classifyVaultFailure>[1]) =>
+  secretErrors.vaultFailed({
+    instance: "kv",
+    source: "keyvault(x)",
+    name: "db",
+    who: "identity x",
+    failure: classifyVaultFailure(f, vault),
+    cause: new Error("x"),
+  });
 
 const outside = (url: string, verify?: boolean) =>
   hostOutsideKeyVaultDomains(
@@ -39,32 +51,14 @@ describe("Key Vault domains", () => {
       missingRoleHint: false,
       errorName: "Error",
     } as const;
-    const hinted = errors.vaultFailed(
-      "kv",
-      "keyvault(x)",
-      "db",
-      "identity x",
-      unknown,
-      vault,
-      new Error("x"),
-    );
+    const hinted = vaultFailed(unknown, vault);
     expect(hinted.message).toContain(
       "the vault URL's host kv.privatelink.vaultcore.azure.net is outside Key Vault's domains",
     );
     expect(hinted.message).toContain("https://<vault-name>.vault.azure.net");
     const network = { ...unknown, kind: "network", transient: true, errno: "ENOTFOUND" } as const;
-    expect(
-      errors.vaultFailed("kv", "keyvault(x)", "db", "identity x", network, vault, new Error("x")).message,
-    ).not.toContain("outside Key Vault's domains");
-    const plain = errors.vaultFailed(
-      "kv",
-      "keyvault(x)",
-      "db",
-      "identity x",
-      unknown,
-      { timeoutMs: 1000 },
-      new Error("x"),
-    );
+    expect(vaultFailed(network, vault).message).not.toContain("outside Key Vault's domains");
+    const plain = vaultFailed(unknown, { timeoutMs: 1000 });
     expect(plain.message).not.toContain("outside Key Vault's domains");
   });
 });
