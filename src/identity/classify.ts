@@ -5,7 +5,7 @@
  * message, which can echo request details, is never passed on. The cause is kept.
  */
 import { describeAzureFailure } from "../errors/azureFailure.js";
-import { errors } from "../errors/catalog.js";
+import { identityErrors } from "../errors/identity.js";
 import { isKeylessError, type KeylessError } from "../errors/keylessError.js";
 import { describeIdentity, type IdentitySpec } from "./identitySpec.js";
 
@@ -14,8 +14,9 @@ export function classifyTokenError(spec: IdentitySpec, scope: string, e: unknown
   if (isKeylessError(e)) return e;
   const who = describeIdentity(spec);
   const f = describeAzureFailure(e);
-  if (f.kind === "network" || f.kind === "timeout") return errors.identityUnreachable(scope, who, f, e);
+  if (f.kind === "network" || f.kind === "timeout")
+    return identityErrors.identityUnreachable(scope, who, f, e);
   // Managed-identity endpoints answer 400 for an identity that is not assigned to this app.
-  if (f.status === 400) return errors.identityUnknown(scope, who, e);
-  return errors.identityFailed(scope, who, f, e);
+  if (f.status === 400) return identityErrors.identityUnknown(scope, who, e);
+  return identityErrors.identityFailed(scope, who, f, e);
 }

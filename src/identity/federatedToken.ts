@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { decodeJwt } from "jose";
-import { errors } from "../errors/catalog.js";
+import { identityErrors } from "../errors/identity.js";
 import { describeWorkload, type WorkloadSettings } from "./workloadSettings.js";
 
 /** The claims Entra matches against a federated credential; shown in messages (they are not secret). */
@@ -70,7 +70,7 @@ export async function readFederatedToken(
 ): Promise<{ token: string; claims: AssertionClaims }> {
   const state = await inspectFederatedToken(s.tokenFile, now);
   if ("problem" in state)
-    throw errors.federatedTokenUnusable(
+    throw identityErrors.federatedTokenUnusable(
       describeWorkload(s),
       s.tokenFile,
       state.problem,

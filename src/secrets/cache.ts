@@ -10,7 +10,8 @@
  * - a listing is cached only when the source answered it completely (a failing source throws).
  * Secret values stay inside this object; logs carry names and error codes only.
  */
-import { errors } from "../errors/catalog.js";
+import { secretErrors } from "../errors/secrets.js";
+import { serverErrors } from "../errors/server.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import type { Logger } from "../observability/logger.js";
 import { noMetrics, type Metrics } from "../observability/metrics.js";
@@ -120,7 +121,7 @@ export class CachedSource implements SecretSource {
         signal ? { signal } : {},
       );
     } catch (e) {
-      if (signal?.aborted) throw errors.secretCallCancelled(this.instance, name, this.name);
+      if (signal?.aborted) throw secretErrors.secretCallCancelled(this.instance, name, this.name);
       throw e;
     }
   }
@@ -326,7 +327,7 @@ export class CachedSource implements SecretSource {
   }
 
   private answer(key: string, reply: Reply<Value> | undefined, count = true): Value {
-    if (!reply || reply.kind === "wait") throw errors.internal(`cache answer for ${nameOf(key)}`);
+    if (!reply || reply.kind === "wait") throw serverErrors.internal(`cache answer for ${nameOf(key)}`);
     if (reply.kind === "notFound") {
       if (count) this.hit();
       return undefined;
@@ -355,7 +356,7 @@ export class CachedSource implements SecretSource {
   private heldError(name: string, waitMs: number, cause: unknown, failures = 0): unknown {
     const vault = this.book.vaultHold(this.opts.now());
     if (vault)
-      return errors.sourceBackingOff(
+      return secretErrors.sourceBackingOff(
         this.instance,
         this.name,
         name,
@@ -363,9 +364,16 @@ export class CachedSource implements SecretSource {
         vault.error,
       );
     if (isKeylessError(cause) && cause.retryAfterMs !== undefined) {
-      return errors.sourceBackingOff(this.instance, this.name, name, waitMs, cause);
+      return secretErrors.sourceBackingOff(this.instance, this.name, name, waitMs, cause);
     }
-    return errors.sourceRetryLater(this.instance, this.name, name, waitMs, Math.max(1, failures), cause);
+    return secretErrors.sourceRetryLater(
+      this.instance,
+      this.name,
+      name,
+      waitMs,
+      Math.max(1, failures),
+      cause,
+    );
   }
 
   private notice(name: string, n: Notice): void {
@@ -402,7 +410,13 @@ export class CachedSource implements SecretSource {
     const vault = this.book.vaultHold(now);
     if (vault) {
       this.metrics.retryAfterWait(this.instance);
-      throw errors.sourceBackingOff(this.instance, this.name, undefined, vault.until - now, vault.error);
+      throw secretErrors.sourceBackingOff(
+        this.instance,
+        this.name,
+        undefined,
+        vault.until - now,
+        vault.error,
+      );
     }
     this.stats.sourceCalls++;
     try {

@@ -1,6 +1,6 @@
 /** The `secretstores.keyless` component kind: metadata -> SecretStore with its ordered source chain. */
 import path from "node:path";
-import { errors } from "../errors/catalog.js";
+import { secretErrors } from "../errors/secrets.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { identityFromMetadata, identityKey, type IdentitySpec } from "../identity/identitySpec.js";
 import { parseSecretMetadata, secretStoreMetadata, type SecretMetadata } from "../metadata/secretMetadata.js";
@@ -163,7 +163,7 @@ export async function buildSource(
         resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
           const ref = parseKeyVaultSecretUrl(keyVaultUrl);
           if (!ref) {
-            throw errors.sourceFailed(
+            throw secretErrors.sourceFailed(
               ctx.instance,
               "containerapp",
               secret,

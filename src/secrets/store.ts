@@ -2,7 +2,7 @@
  * A secret store instance: Get and BulkGet over an ordered chain of sources, with allow/deny lists.
  * https://docs.dapr.io/reference/api/secrets_api/ ; wire details in the pluggable-components spec 4.9.
  */
-import { errors } from "../errors/catalog.js";
+import { secretErrors } from "../errors/secrets.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import { noMetrics, type Metrics, type SecretOutcome } from "../observability/metrics.js";
 import type { SecretSource, SecretValue } from "./source.js";
@@ -61,7 +61,7 @@ export class SecretStore {
           return asMap(name, value);
         }
       }
-      throw errors.secretNotFound(this.instance, name, this.sourceNames);
+      throw secretErrors.secretNotFound(this.instance, name, this.sourceNames);
     } catch (e) {
       const outcome = outcomeOf(e);
       this.metrics.secretRequest(this.instance, outcome === "error" ? source : "none", outcome);
@@ -96,9 +96,9 @@ export class SecretStore {
 
   private checkPolicy(name: string): void {
     if (this.denied.has(name))
-      throw errors.secretNotAllowed(this.instance, name, "it is listed in deniedSecrets");
+      throw secretErrors.secretNotAllowed(this.instance, name, "it is listed in deniedSecrets");
     if (this.allowed && !this.allowed.has(name)) {
-      throw errors.secretNotAllowed(this.instance, name, "it is not listed in allowedSecrets");
+      throw secretErrors.secretNotAllowed(this.instance, name, "it is not listed in allowedSecrets");
     }
   }
 }
@@ -119,18 +119,18 @@ function outcomeOf(e: unknown): SecretOutcome {
 
 function parseMaxResults(instance: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (!/^\d{1,6}$/.test(raw)) throw errors.maxResultsInvalid(instance, raw);
+  if (!/^\d{1,6}$/.test(raw)) throw secretErrors.maxResultsInvalid(instance, raw);
   const n = Number(raw);
   return n > 0 ? n : undefined;
 }
 
 export function validateSecretName(instance: string, name: string): void {
-  if (name.length === 0) throw errors.secretNameInvalid(instance, "the name is empty");
+  if (name.length === 0) throw secretErrors.secretNameInvalid(instance, "the name is empty");
   if (Buffer.byteLength(name, "utf8") > MAX_SECRET_NAME_BYTES) {
-    throw errors.secretNameInvalid(instance, `the name is longer than ${MAX_SECRET_NAME_BYTES} bytes`);
+    throw secretErrors.secretNameInvalid(instance, `the name is longer than ${MAX_SECRET_NAME_BYTES} bytes`);
   }
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(name)) {
-    throw errors.secretNameInvalid(instance, "the name contains control characters");
+    throw secretErrors.secretNameInvalid(instance, "the name contains control characters");
   }
 }

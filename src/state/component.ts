@@ -1,6 +1,6 @@
 /** The `state.keyless` component kind: metadata -> StateStore on the configured backend. */
 import path from "node:path";
-import { errors } from "../errors/catalog.js";
+import { stateErrors } from "../errors/state.js";
 import { isKeylessError } from "../errors/keylessError.js";
 import { requireValidMetadata, type BuildContext, type ComponentKind } from "../components/kind.js";
 import { parseStateMetadata, stateMetadata, type StateMetadata } from "../metadata/stateMetadata.js";
@@ -56,7 +56,7 @@ async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
     planConnection(ctx.instance, md.tableName, auth);
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await auth.credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
-      throw errors.backendFailed(
+      throw stateErrors.backendFailed(
         ctx.instance,
         "tables",
         `getting a token: ${isKeylessError(e) ? e.message : "unexpected error"}`,

@@ -2,7 +2,7 @@
  * A state store instance: validates requests and turns them into backend operations.
  * Contract: https://docs.dapr.io/reference/api/state_api/ ; wire details in the pluggable-components spec 4.2-4.7.
  */
-import { errors } from "../errors/catalog.js";
+import { stateErrors } from "../errors/state.js";
 import type { Backend, StoredItem, WriteOp } from "./backend.js";
 
 export const MAX_KEY_BYTES = 4096;
@@ -87,7 +87,7 @@ export class StateStore {
   /** All operations, in order, atomically. */
   async transact(ops: readonly TransactOp[]): Promise<void> {
     const max = this.backend.maxTransactionOps;
-    if (max > 0 && ops.length > max) throw errors.transactionTooLarge(this.instance, ops.length, max);
+    if (max > 0 && ops.length > max) throw stateErrors.transactionTooLarge(this.instance, ops.length, max);
     const writeOps = ops.map((op) => (op.kind === "set" ? this.toSetOp(op) : this.toDeleteOp(op)));
     if (writeOps.length > 0) await this.backend.transact(writeOps);
   }
@@ -107,7 +107,7 @@ export class StateStore {
     this.checkKey(input.key);
     const maxValue = Math.min(MAX_VALUE_BYTES, this.backend.maxValueBytes);
     if (input.value.length > maxValue) {
-      throw errors.valueTooLarge(this.instance, input.key, input.value.length, maxValue);
+      throw stateErrors.valueTooLarge(this.instance, input.key, input.value.length, maxValue);
     }
     const etag = this.normaliseEtag(input.key, input.etag);
     const ttl = parseTtl(this.instance, input.key, input.metadata);
@@ -128,17 +128,17 @@ export class StateStore {
   }
 
   private checkKey(key: string): void {
-    if (key.length === 0) throw errors.keyEmpty(this.instance);
+    if (key.length === 0) throw stateErrors.keyEmpty(this.instance);
     // Cheap bound first: a UTF-16 length over the limit is always over it in UTF-8 as well.
     if (key.length > MAX_KEY_BYTES || Buffer.byteLength(key, "utf8") > MAX_KEY_BYTES) {
-      throw errors.keyTooLong(this.instance, Buffer.byteLength(key, "utf8"), MAX_KEY_BYTES);
+      throw stateErrors.keyTooLong(this.instance, Buffer.byteLength(key, "utf8"), MAX_KEY_BYTES);
     }
     this.backend.checkKey?.(key);
   }
 
   private normaliseEtag(key: string, etag: string | null): string | undefined {
     if (etag === null || etag === "") return undefined;
-    if (!this.backend.isValidEtag(etag)) throw errors.etagInvalid(key, etag, this.backend.etagShape);
+    if (!this.backend.isValidEtag(etag)) throw stateErrors.etagInvalid(key, etag, this.backend.etagShape);
     return etag;
   }
 }
@@ -152,9 +152,9 @@ export function parseTtl(
   let raw: string | undefined;
   for (const k in metadata) if (k.toLowerCase() === TTL_KEY) raw = metadata[k];
   if (raw === undefined || raw === "") return undefined;
-  if (!/^-?\d{1,10}$/.test(raw.trim())) throw errors.ttlInvalid(instance, key, raw);
+  if (!/^-?\d{1,10}$/.test(raw.trim())) throw stateErrors.ttlInvalid(instance, key, raw);
   const n = Number(raw.trim());
-  if (n < -1 || n > TTL_MAX) throw errors.ttlInvalid(instance, key, raw);
+  if (n < -1 || n > TTL_MAX) throw stateErrors.ttlInvalid(instance, key, raw);
   return n > 0 ? n : undefined;
 }
 

@@ -3,7 +3,7 @@ import { Writable } from "node:stream";
 import type { ComponentKind } from "../../src/components/kind.js";
 import { createLoggerFactory, errorField } from "../../src/observability/logger.js";
 import { scrubCredentials } from "../../src/observability/scrub.js";
-import { errors } from "../../src/errors/catalog.js";
+import { stateErrors } from "../../src/errors/state.js";
 import { redactMetadata } from "../../src/observability/redact.js";
 import { stateMetadata } from "../../src/metadata/stateMetadata.js";
 import { makeTmpDir } from "../helpers/tmp.js";
@@ -70,7 +70,7 @@ describe("logging", () => {
   });
 
   it("puts a failure under one err field: code and message, plus name and stack for unexpected errors", () => {
-    expect(errorField(errors.keyEmpty("i"))).toEqual({
+    expect(errorField(stateErrors.keyEmpty("i"))).toEqual({
       code: "KEY_INVALID",
       message: 'state instance "i": the key is empty',
     });

@@ -11,7 +11,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { parse as parseYaml } from "yaml";
-import { errors } from "../../errors/catalog.js";
+import { secretErrors } from "../../errors/secrets.js";
 import type { Logger } from "../../observability/logger.js";
 import type { SecretSource, SecretValue } from "../source.js";
 import { readContainedFile } from "./containedFile.js";
@@ -62,7 +62,7 @@ export async function loadContainerAppManifest(
     doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw errors.sourceFailed(
+    throw secretErrors.sourceFailed(
       instance,
       "containerapp",
       undefined,
@@ -105,7 +105,7 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
       return await readContainedFile(opts.mountPath, name, opts.log);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw errors.sourceFailed(
+      throw secretErrors.sourceFailed(
         opts.instance,
         label,
         name,
@@ -146,7 +146,13 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
           if (!f.startsWith(".") && isContainerAppSecretName(f)) names.add(f);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-          throw errors.sourceFailed(opts.instance, label, undefined, "cannot list the secrets volume", e);
+          throw secretErrors.sourceFailed(
+            opts.instance,
+            label,
+            undefined,
+            "cannot list the secrets volume",
+            e,
+          );
         }
       }
     }

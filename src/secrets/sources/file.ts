@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { errors } from "../../errors/catalog.js";
+import { secretErrors } from "../../errors/secrets.js";
 import type { SecretSource, SecretValue } from "../source.js";
 
 export interface FileSourceOptions {
@@ -29,7 +29,7 @@ export async function createFileSource(opts: FileSourceOptions): Promise<SecretS
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "read error";
-    throw errors.sourceFailed(opts.instance, label, undefined, `cannot read ${file} (${code})`, e);
+    throw secretErrors.sourceFailed(opts.instance, label, undefined, `cannot read ${file} (${code})`, e);
   }
   let doc: unknown;
   try {
@@ -37,11 +37,16 @@ export async function createFileSource(opts: FileSourceOptions): Promise<SecretS
   } catch (e) {
     // The parser's message may quote file content, which is secret; report only where it failed.
     const where = e instanceof Error && "linePos" in e ? " (YAML syntax error)" : " (syntax error)";
-    throw errors.sourceFailed(opts.instance, label, undefined, `${file} is not valid JSON or YAML${where}`);
+    throw secretErrors.sourceFailed(
+      opts.instance,
+      label,
+      undefined,
+      `${file} is not valid JSON or YAML${where}`,
+    );
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw errors.sourceFailed(
+    throw secretErrors.sourceFailed(
       opts.instance,
       label,
       undefined,

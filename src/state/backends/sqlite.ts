@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import { errors } from "../../errors/catalog.js";
+import { stateErrors } from "../../errors/state.js";
 import { isKeylessError } from "../../errors/keylessError.js";
 import { errorField, type Logger } from "../../observability/logger.js";
 import { ETAG_PATTERN, type Backend, type StoredItem, type WriteOp } from "../backend.js";
@@ -124,14 +124,16 @@ class SqliteBackend implements Backend {
       return stmt.updateIfEtag(row, op.etag) === 1 ? undefined : this.mismatch(op.key, at);
     }
     if (op.firstWrite) {
-      return stmt.insertOnly(row) === 1 ? undefined : errors.firstWriteConflict(op.key);
+      return stmt.insertOnly(row) === 1 ? undefined : stateErrors.firstWriteConflict(op.key);
     }
     stmt.upsert(row);
     return undefined;
   }
 
   private mismatch(key: string, at: number): Error {
-    return this.stmt.get(key, at) === undefined ? errors.etagMissingRow(key) : errors.etagMismatch(key);
+    return this.stmt.get(key, at) === undefined
+      ? stateErrors.etagMissingRow(key)
+      : stateErrors.etagMismatch(key);
   }
 
   private wrap<T>(op: string, fn: () => T): T {
@@ -143,7 +145,7 @@ class SqliteBackend implements Backend {
   }
 
   private wrapFailure(op: string, e: unknown): Error {
-    return isKeylessError(e) ? e : errors.backendFailed(this.opts.instance, "sqlite", op, e);
+    return isKeylessError(e) ? e : stateErrors.backendFailed(this.opts.instance, "sqlite", op, e);
   }
 
   async sweep(): Promise<number> {
@@ -168,6 +170,11 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
     return new SqliteBackend(db, opts);
   } catch (e) {
     db.close();
-    throw errors.backendFailed(opts.instance, "sqlite", `preparing table ${opts.table} in ${opts.file}`, e);
+    throw stateErrors.backendFailed(
+      opts.instance,
+      "sqlite",
+      `preparing table ${opts.table} in ${opts.file}`,
+      e,
+    );
   }
 }

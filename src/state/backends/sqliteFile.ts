@@ -3,7 +3,7 @@
  * full` also survives power loss). Kept on its own so file-system policy (modes, ownership) has one home.
  */
 import Database from "better-sqlite3";
-import { errors } from "../../errors/catalog.js";
+import { stateErrors } from "../../errors/state.js";
 import type { Logger } from "../../observability/logger.js";
 import { preparePrivateFile } from "../../persistence/privateFs.js";
 
@@ -22,6 +22,6 @@ export function openDatabaseFile(
     db.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
     return db;
   } catch (e) {
-    throw errors.backendFailed(instance, "sqlite", `opening ${file}`, e);
+    throw stateErrors.backendFailed(instance, "sqlite", `opening ${file}`, e);
   }
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { CachedSource } from "../../../src/secrets/cache.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { secretErrors } from "../../../src/errors/secrets.js";
 import type { SecretSource } from "../../../src/secrets/source.js";
 import { VaultCallBook } from "../../../src/secrets/vaultCallBook.js";
 import { noMetrics, type Metrics } from "../../../src/observability/metrics.js";
@@ -33,9 +33,9 @@ function fakeSource() {
 }
 
 const transient = () =>
-  errors.sourceFailed("i", "fake", "s", "the vault answered HTTP 503", undefined, { transient: true });
+  secretErrors.sourceFailed("i", "fake", "s", "the vault answered HTTP 503", undefined, { transient: true });
 const throttled = (ms: number) =>
-  errors.sourceFailed("i", "fake", "s", "throttled", undefined, { transient: true, retryAfterMs: ms });
+  secretErrors.sourceFailed("i", "fake", "s", "throttled", undefined, { transient: true, retryAfterMs: ms });
 
 describe("CachedSource", () => {
   let clock = 1_000_000;
@@ -96,7 +96,7 @@ describe("CachedSource", () => {
   it("never serves stale values when the failure is not transient (e.g. permission removed)", async () => {
     const { c, state } = make();
     await c.get("s");
-    state.fail = errors.sourceFailed("i", "fake", "s", "403");
+    state.fail = secretErrors.sourceFailed("i", "fake", "s", "403");
     clock += 1500;
     await expect(c.get("s")).rejects.toMatchObject({ code: "SOURCE_FAILED" });
   });
@@ -133,7 +133,7 @@ describe("CachedSource", () => {
 
   it("while a Retry-After runs, names the secret asked for, not the one that was throttled", async () => {
     const { c, state } = make();
-    state.fail = errors.sourceFailed(
+    state.fail = secretErrors.sourceFailed(
       "i",
       "fake",
       "kv-charlie",
@@ -442,7 +442,7 @@ describe("CachedSource: shrunk counterexamples of the model test", () => {
       list: async () => new Map(),
       async getVersioned() {
         if (mode === "throttle") throw throttled(7_000);
-        if (mode === "forbidden") throw errors.sourceFailed("i", "fake", "a", "HTTP 403");
+        if (mode === "forbidden") throw secretErrors.sourceFailed("i", "fake", "a", "HTTP 403");
         return { value: "a-v1", version: "1" };
       },
     };

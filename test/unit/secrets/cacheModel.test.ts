@@ -10,7 +10,7 @@ import fc from "fast-check";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { errors } from "../../../src/errors/catalog.js";
+import { secretErrors } from "../../../src/errors/secrets.js";
 import { CachedSource } from "../../../src/secrets/cache.js";
 import { backoffFloorMs } from "../../../src/secrets/cacheMachine.js";
 import type { SecretSource, VersionedValue } from "../../../src/secrets/source.js";
@@ -89,18 +89,25 @@ class World {
     switch (this.mode) {
       case "down":
         record("transient");
-        throw errors.sourceFailed("kv", "keyvault(model)", name, "the vault answered HTTP 503", undefined, {
-          transient: true,
-        });
+        throw secretErrors.sourceFailed(
+          "kv",
+          "keyvault(model)",
+          name,
+          "the vault answered HTTP 503",
+          undefined,
+          {
+            transient: true,
+          },
+        );
       case "throttle":
         record("throttled");
-        throw errors.sourceFailed("kv", "keyvault(model)", name, "throttled (HTTP 429)", undefined, {
+        throw secretErrors.sourceFailed("kv", "keyvault(model)", name, "throttled (HTTP 429)", undefined, {
           transient: true,
           retryAfterMs: RETRY_AFTER_MS,
         });
       case "forbidden":
         record("refused");
-        throw errors.sourceFailed("kv", "keyvault(model)", name, "HTTP 403");
+        throw secretErrors.sourceFailed("kv", "keyvault(model)", name, "HTTP 403");
       case "missing":
         record("missing");
         return undefined;

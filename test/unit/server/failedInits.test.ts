@@ -1,7 +1,7 @@
 /** The registry remembers which instances failed their Init or restore, for /readyz. */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ComponentKind } from "../../../src/components/kind.js";
-import { errors } from "../../../src/errors/catalog.js";
+import { instanceErrors } from "../../../src/errors/instances.js";
 import { stateMetadata } from "../../../src/metadata/stateMetadata.js";
 import { testRegistry } from "../../helpers/contexts.js";
 import { makeTmpDir } from "../../helpers/tmp.js";
@@ -11,7 +11,7 @@ const kind: ComponentKind<object> = {
   features: [],
   metadata: stateMetadata,
   async build(props) {
-    if (props.bad) throw errors.metadataInvalid("state.keyless", "x", ["bad: not allowed"]);
+    if (props.bad) throw instanceErrors.metadataInvalid("state.keyless", "x", ["bad: not allowed"]);
     return {};
   },
   async close() {},

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { status } from "@grpc/grpc-js";
-import { errors } from "../../../src/errors/catalog.js";
+import { secretErrors } from "../../../src/errors/secrets.js";
+import { stateErrors } from "../../../src/errors/state.js";
 import { loadStatusRoot } from "../../../src/server/protos.js";
 import { createStatusEncoder } from "../../../src/server/toStatus.js";
 import { decodeStatusDetails } from "../../helpers/socketClient.js";
@@ -14,7 +15,7 @@ function details(e: ReturnType<typeof encoder.toServiceError>) {
 
 describe("toStatus", () => {
   it("encodes an etag mismatch as FAILED_PRECONDITION with exactly one BadRequest violation on etag", () => {
-    const e = encoder.toServiceError(errors.etagMismatch("app||k"), true);
+    const e = encoder.toServiceError(stateErrors.etagMismatch("app||k"), true);
     expect(e.code).toBe(status.FAILED_PRECONDITION);
     const d = details(e)!;
     expect(d.code).toBe(status.FAILED_PRECONDITION);
@@ -28,13 +29,13 @@ describe("toStatus", () => {
   });
 
   it("encodes an invalid etag as INVALID_ARGUMENT with the same detail shape", () => {
-    const e = encoder.toServiceError(errors.etagInvalid("k", "zz", "32 hex digits"), true);
+    const e = encoder.toServiceError(stateErrors.etagInvalid("k", "zz", "32 hex digits"), true);
     expect(e.code).toBe(status.INVALID_ARGUMENT);
     expect((details(e)!.details[0]!.decoded.fieldViolations as unknown[]).length).toBe(1);
   });
 
   it("adds a kit ErrorInfo with http_code 400 for bad state input", () => {
-    const e = encoder.toServiceError(errors.keyEmpty("s"), true);
+    const e = encoder.toServiceError(stateErrors.keyEmpty("s"), true);
     expect(e.code).toBe(status.INVALID_ARGUMENT);
     const d = details(e)!;
     expect(d.details[0]!.typeUrl).toBe("type.googleapis.com/google.rpc.ErrorInfo");
@@ -46,9 +47,9 @@ describe("toStatus", () => {
   });
 
   it("sends no details where daprd ignores them (secrets, transactions)", () => {
-    const e = encoder.toServiceError(errors.keyEmpty("s"), false);
+    const e = encoder.toServiceError(stateErrors.keyEmpty("s"), false);
     expect(e.metadata).toBeUndefined();
-    const nf = encoder.toServiceError(errors.secretNotFound("s", "n", ["file(x)"]), false);
+    const nf = encoder.toServiceError(secretErrors.secretNotFound("s", "n", ["file(x)"]), false);
     expect(nf.code).toBe(status.NOT_FOUND);
   });
 });

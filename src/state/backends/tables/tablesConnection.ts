@@ -11,7 +11,7 @@
  * - Messages name the endpoint without its query string (a SAS lives there) and name a SAS as a SAS.
  */
 import { AzureNamedKeyCredential, TableClient, type TableServiceClientOptions } from "@azure/data-tables";
-import { errors } from "../../../errors/catalog.js";
+import { stateErrors } from "../../../errors/state.js";
 import { CachedCredential } from "../../../identity/cachedCredential.js";
 import { isLoopback } from "../../../identity/isLoopback.js";
 import type { TablesAuth } from "./tablesAuth.js";
@@ -37,7 +37,10 @@ export function readConnectionString(instance: string, cs: string): ConnectionSt
     if (seg.trim() === "") continue;
     const eq = seg.indexOf("=");
     if (eq <= 0)
-      throw errors.connectionStringInvalid(instance, "it is not a list of Name=value pairs separated by ;");
+      throw stateErrors.connectionStringInvalid(
+        instance,
+        "it is not a list of Name=value pairs separated by ;",
+      );
     parts.set(seg.slice(0, eq).trim().toLowerCase(), seg.slice(eq + 1).trim());
   }
   if (parts.get("usedevelopmentstorage")?.toLowerCase() === "true") {
@@ -49,7 +52,10 @@ export function readConnectionString(instance: string, cs: string): ConnectionSt
       ? "sharedKey"
       : undefined;
   if (keyKind === undefined) {
-    throw errors.connectionStringInvalid(instance, "it has neither AccountKey nor SharedAccessSignature");
+    throw stateErrors.connectionStringInvalid(
+      instance,
+      "it has neither AccountKey nor SharedAccessSignature",
+    );
   }
   let endpoint = parts.get("tableendpoint");
   const account = parts.get("accountname");
@@ -58,13 +64,13 @@ export function readConnectionString(instance: string, cs: string): ConnectionSt
     endpoint = `${protocol}://${account}.table.${parts.get("endpointsuffix") ?? "core.windows.net"}`;
   }
   if (!endpoint) {
-    throw errors.connectionStringInvalid(
+    throw stateErrors.connectionStringInvalid(
       instance,
       "it names no table endpoint (TableEndpoint, or AccountName)",
     );
   }
   if (!URL.canParse(endpoint) || !/^https?:$/.test(new URL(endpoint).protocol)) {
-    throw errors.connectionStringInvalid(instance, "its table endpoint is not an http(s) URL");
+    throw stateErrors.connectionStringInvalid(instance, "its table endpoint is not an http(s) URL");
   }
   return { endpoint, keyKind, development: false };
 }
@@ -97,7 +103,7 @@ export function planConnection(instance: string, table: string, auth: TablesAuth
   const field = auth.kind === "connectionString" ? "connectionString" : "tableEndpoint";
   const insecure = new URL(facts.endpoint).protocol === "http:";
   if (insecure && facts.keyKind === "token") {
-    throw errors.tablesInsecureEndpoint(
+    throw stateErrors.tablesInsecureEndpoint(
       instance,
       field,
       "http:// would send the identity's bearer token without TLS, which the Azure SDK refuses; use an https:// endpoint " +
@@ -105,7 +111,7 @@ export function planConnection(instance: string, table: string, auth: TablesAuth
     );
   }
   if (insecure && !isLoopback(facts.endpoint)) {
-    throw errors.tablesInsecureEndpoint(
+    throw stateErrors.tablesInsecureEndpoint(
       instance,
       field,
       "http:// is accepted only for a local Azurite on a loopback address (127.0.0.1, ::1, localhost); use https://",
@@ -142,7 +148,7 @@ export function planConnection(instance: string, table: string, auth: TablesAuth
       return build();
     } catch (e) {
       if (auth.kind !== "connectionString") throw e;
-      throw errors.connectionStringInvalid(instance, "the Azure SDK cannot read it", e);
+      throw stateErrors.connectionStringInvalid(instance, "the Azure SDK cannot read it", e);
     }
   };
   makeClient();

@@ -8,7 +8,7 @@
  */
 import type { TableClient, TransactionAction } from "@azure/data-tables";
 import { describeAzureFailure } from "../../../errors/azureFailure.js";
-import { errors } from "../../../errors/catalog.js";
+import { stateErrors } from "../../../errors/state.js";
 import type { KeylessError } from "../../../errors/keylessError.js";
 import type { WriteOp } from "../../backend.js";
 import { toTableKey } from "./tablesKey.js";
@@ -40,21 +40,21 @@ export function isConditionFailure(e: unknown): boolean {
 
 export function plan(deps: TransactionDeps, ops: readonly WriteOp[]): Planned[] {
   const partitions = new Set(ops.map((o) => toTableKey(o.key).partitionKey));
-  if (partitions.size > 1) throw errors.transactionSpansPartitions(deps.instance, partitions.size);
+  if (partitions.size > 1) throw stateErrors.transactionSpansPartitions(deps.instance, partitions.size);
   const byKey = new Map<string, { first: WriteOp; last: WriteOp }>();
   for (const op of ops) {
     const e = byKey.get(op.key);
     if (!e) byKey.set(op.key, { first: op, last: op });
     else {
       // A later condition refers to a version this transaction itself writes; no caller can know it.
-      if (op.etag !== undefined) throw errors.etagMismatch(op.key);
+      if (op.etag !== undefined) throw stateErrors.etagMismatch(op.key);
       e.last = op;
     }
   }
-  if (byKey.size > MAX_BATCH) throw errors.transactionTooLarge(deps.instance, byKey.size, MAX_BATCH);
+  if (byKey.size > MAX_BATCH) throw stateErrors.transactionTooLarge(deps.instance, byKey.size, MAX_BATCH);
   const at = deps.now();
   for (const [key, { first }] of byKey) {
-    if (first.etag !== undefined && etagExpired(first.etag, at)) throw errors.etagMissingRow(key);
+    if (first.etag !== undefined && etagExpired(first.etag, at)) throw stateErrors.etagMissingRow(key);
   }
   return [...byKey].map(([key, { first, last }]) => {
     const entity = entityOf(key, last.kind === "set" ? last : undefined, at);
@@ -84,11 +84,11 @@ async function recheck(deps: TransactionDeps, planned: Planned[]): Promise<Keyle
     const row = await deps.readRow(p.key);
     const live = row !== undefined && itemOf(row, now) !== undefined;
     if (kind === "create") {
-      if (live) return errors.firstWriteConflict(p.key);
+      if (live) return stateErrors.firstWriteConflict(p.key);
       out.push(row ? { ...p, action: ["update", p.action[1], "Replace", { etag: row.etag }] } : p);
     } else {
-      if (!live) return errors.etagMissingRow(p.key);
-      if (row.etag !== decodeEtag(p.first.etag!)) return errors.etagMismatch(p.key);
+      if (!live) return stateErrors.etagMissingRow(p.key);
+      if (row.etag !== decodeEtag(p.first.etag!)) return stateErrors.etagMismatch(p.key);
       out.push(p);
     }
   }
@@ -121,6 +121,6 @@ export async function runTransaction(deps: TransactionDeps, ops: readonly WriteO
   if (!Array.isArray(again)) throw again;
   const conditional = planned.find((p) => p.action[0] !== "upsert") ?? planned[0]!;
   throw conditional.first.etag !== undefined
-    ? errors.etagMismatch(conditional.key)
-    : errors.firstWriteConflict(conditional.key);
+    ? stateErrors.etagMismatch(conditional.key)
+    : stateErrors.firstWriteConflict(conditional.key);
 }

@@ -13,7 +13,7 @@
 import fc from "fast-check";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { errors } from "../../../../../../src/errors/catalog.js";
+import { secretErrors } from "../../../../../../src/errors/secrets.js";
 import { isKeylessError } from "../../../../../../src/errors/keylessError.js";
 import { FailoverSource } from "../../../../../../src/secrets/sources/keyvault/failover/failoverSource.js";
 import {
@@ -65,7 +65,7 @@ class World {
     const answer = (mode: Exclude<Mode, "hang">, probe: boolean) => {
       this.ended(i, mode, probe);
       const fail = (transient: boolean, retryAfterMs?: number) =>
-        errors.sourceFailed("kv", `v${i}`, "s", "stand-in", undefined, {
+        secretErrors.sourceFailed("kv", `v${i}`, "s", "stand-in", undefined, {
           transient,
           ...(retryAfterMs !== undefined && { retryAfterMs }),
         });

@@ -2,7 +2,7 @@
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
-import { errors } from "../../../../../../src/errors/catalog.js";
+import { secretErrors } from "../../../../../../src/errors/secrets.js";
 import { isKeylessError } from "../../../../../../src/errors/keylessError.js";
 import { noMetrics, type Metrics } from "../../../../../../src/observability/metrics.js";
 import { FailoverSource } from "../../../../../../src/secrets/sources/keyvault/failover/failoverSource.js";
@@ -21,7 +21,7 @@ function setup(modes: Answer[]) {
     list: async () => {
       calls.push(`${host}:list`);
       if (modes[i] === "down")
-        throw errors.sourceFailed("kv", host, undefined, "the vault answered HTTP 503", undefined, {
+        throw secretErrors.sourceFailed("kv", host, undefined, "the vault answered HTTP 503", undefined, {
           transient: true,
         });
       return new Map([["from", host]]);
@@ -34,13 +34,18 @@ function setup(modes: Answer[]) {
         case "missing":
           return undefined;
         case "forbidden":
-          throw errors.sourceFailed("kv", host, name, "the identity may not read secrets here (HTTP 403)");
+          throw secretErrors.sourceFailed(
+            "kv",
+            host,
+            name,
+            "the identity may not read secrets here (HTTP 403)",
+          );
         case "down":
-          throw errors.sourceFailed("kv", host, name, "the vault answered HTTP 503", undefined, {
+          throw secretErrors.sourceFailed("kv", host, name, "the vault answered HTTP 503", undefined, {
             transient: true,
           });
         case "throttle":
-          throw errors.sourceFailed(
+          throw secretErrors.sourceFailed(
             "kv",
             host,
             name,
