@@ -3,13 +3,12 @@
  * scripts/install-daprd.sh --control-plane), which daprd needs before it runs actors and workflows. Each
  * runs on free ports with its data in a test folder.
  */
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { REPO_ROOT } from "./paths.js";
 import { freePort } from "./ports.js";
-import { recordOutput } from "./suiteRecord.js";
-import { waitFor } from "./wait.js";
+import { startRecordedProcess } from "./recordedProcess.js";
 
 export interface ControlPlaneService {
   /** `host:port` for daprd's --placement-host-address or --scheduler-host-address. */
@@ -28,41 +27,14 @@ export function controlPlaneDir(): string {
   }).trim();
 }
 
-async function startService(name: string, binary: string, args: string[], healthzPort: number) {
-  const proc: ChildProcess = spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
-  const lines: string[] = [];
-  const collect = (c: Buffer) => {
-    const got = c.toString("utf8").split("\n").filter(Boolean);
-    lines.push(...got);
-    recordOutput("daprd", got);
-  };
-  proc.stdout!.on("data", collect);
-  proc.stderr!.on("data", collect);
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    proc.once("exit", () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  await waitFor(
-    `${name} to report healthy`,
-    async () => {
-      if (exited) throw new Error(`${name} exited during start-up:\n${lines.slice(-20).join("\n")}`);
-      const r = await fetch(`http://127.0.0.1:${healthzPort}/healthz`).catch(() => undefined);
-      return r?.ok ? true : undefined;
-    },
-    { timeoutMs: 60_000, intervalMs: 200 },
-  );
-  return {
-    lines,
-    async stop() {
-      if (!exited) proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
+function startService(name: string, binary: string, args: string[], healthzPort: number) {
+  return startRecordedProcess({
+    name,
+    command: binary,
+    args,
+    healthy: async () => (await fetch(`http://127.0.0.1:${healthzPort}/healthz`)).ok,
+    timeoutMs: 60_000,
+  });
 }
 
 export async function startPlacement(dir: string): Promise<ControlPlaneService> {

@@ -2,13 +2,12 @@
  * Starts a real daprd against a socket folder and a resources folder; without placement and scheduler
  * unless a test names them (actors and workflows).
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { daprdPath, REPO_ROOT } from "./paths.js";
 import { freePort } from "./ports.js";
-import { waitFor } from "./wait.js";
-import { recordOutput } from "./suiteRecord.js";
+import { startRecordedProcess } from "./recordedProcess.js";
 
 export interface Daprd {
   proc: ChildProcess;
@@ -83,51 +82,19 @@ export async function startDaprd(opts: DaprdOptions): Promise<Daprd> {
     ...(opts.scheduler ? ["--scheduler-host-address", opts.scheduler] : []),
   ];
   const [cmd, argv] = opts.wrap ? opts.wrap(daprdPath(), args) : [daprdPath(), args];
-  const proc = spawn(cmd, argv, {
+  const http = `http://127.0.0.1:${httpPort}`;
+  const started = await startRecordedProcess({
+    name: "daprd",
+    command: cmd,
+    args: argv,
     env: {
       PATH: process.env.PATH ?? "",
       HOME: process.env.HOME ?? "/tmp",
       DAPR_COMPONENTS_SOCKETS_FOLDER: opts.socketDir,
       ...opts.env,
     },
-    stdio: ["ignore", "pipe", "pipe"],
+    healthy: async () => (await fetch(`${http}/v1.0/healthz/outbound`)).status === 204,
+    timeoutMs: 30_000,
   });
-  const lines: string[] = [];
-  const collect = (c: Buffer) => {
-    const got = c.toString("utf8").split("\n").filter(Boolean);
-    lines.push(...got);
-    recordOutput("daprd", got);
-  };
-  proc.stdout!.on("data", collect);
-  proc.stderr!.on("data", collect);
-  let exited = false;
-  const exit = new Promise<void>((resolve) =>
-    proc.once("exit", () => {
-      exited = true;
-      resolve();
-    }),
-  );
-  const http = `http://127.0.0.1:${httpPort}`;
-  await waitFor(
-    "daprd to report healthy",
-    async () => {
-      if (exited) throw new Error(`daprd exited during start-up:\n${lines.slice(-30).join("\n")}`);
-      const r = await fetch(`${http}/v1.0/healthz/outbound`).catch(() => undefined);
-      return r?.status === 204 ? true : undefined;
-    },
-    { timeoutMs: 30_000, intervalMs: 100 },
-  );
-  return {
-    proc,
-    http,
-    httpPort,
-    grpcPort,
-    lines,
-    async stop() {
-      if (!exited) proc.kill("SIGTERM");
-      const timer = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-      await exit;
-      clearTimeout(timer);
-    },
-  };
+  return { ...started, http, httpPort, grpcPort };
 }
