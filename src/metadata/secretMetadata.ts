@@ -34,6 +34,8 @@ const sourcesText = listText
 // A vault URL is logged and shown by the doctor, so anything that could carry a credential is refused.
 const vaultUrlText = z.url({ protocol: /^https$/, message: "must be an https:// URL" }).refine(
   (u) => {
+    // zod runs this refinement even when the URL check failed; that failure is already reported.
+    if (!URL.canParse(u)) return true;
     const url = new URL(u);
     return !url.search && !url.hash && !url.username && !url.password;
   },

@@ -30,6 +30,14 @@ describe("component metadata", () => {
     expect(later.problems.join("\n")).toMatch(/tableName:.*\n.*accountKey: only used with backend: tables/s);
   });
 
+  it("reports a vault URL that is not a URL as a problem of that field, never as a thrown TypeError", () => {
+    for (const vaultUri of ["not a url", ""]) {
+      const r = parseSecretMetadata({ vaultUri });
+      expect(r.value).toBeUndefined();
+      expect(r.problems.join("\n")).toMatch(/vaultUri.*must be an https:\/\/ URL/);
+    }
+  });
+
   it("refuses unknown keys with a suggestion, unless allowUnknownMetadata is set", () => {
     const r = parseStateMetadata({ ttlCleanupIntreval: "1s" });
     expect(r.problems[0]).toMatch(
