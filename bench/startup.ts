@@ -16,7 +16,7 @@ export interface StartSample {
   idleRssMiB: number;
 }
 
-const BARE = path.join(import.meta.dirname, "bareServer.mjs");
+export const BARE = path.join(import.meta.dirname, "bareServer.mjs");
 
 function rssMiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
@@ -32,7 +32,7 @@ function connects(socket: string): Promise<boolean> {
 }
 
 /** Spawns `node args`, polls the socket every 2 ms until it accepts, then waits `idleMs` and reads RSS. */
-async function startOnce(args: string[], socket: string, env: NodeJS.ProcessEnv, idleMs: number) {
+export async function startOnce(args: string[], socket: string, env: NodeJS.ProcessEnv, idleMs: number) {
   const t0 = performance.now();
   const proc = spawn(process.execPath, args, { env, stdio: ["ignore", "ignore", "inherit"] });
   const exited = new Promise<void>((resolve) => proc.once("exit", () => resolve()));
