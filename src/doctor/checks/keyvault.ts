@@ -2,6 +2,7 @@
  * The keyvault source: the identity's token for Key Vault, then each vault read through the source as serve
  * builds it (cache, timeouts, name mapping), then the rotation queue when one is configured.
  */
+import { FIX_VAULT_REACH } from "../../errors/secrets.js";
 import { identityFromMetadata, type IdentitySpec } from "../../identity/identitySpec.js";
 import { KEY_VAULT_SCOPE, STORAGE_SCOPE } from "../../identity/tokenScopes.js";
 import type { SecretMetadata } from "../../metadata/secretMetadata.js";
@@ -44,7 +45,7 @@ async function vaultCheck(
   } catch (e) {
     return failedCheck(name, e, {
       unexpected: "the vault check failed unexpectedly",
-      fix: "check vaultName / vaultUri / vaultUris and that the vault's firewall lets this app in",
+      fix: FIX_VAULT_REACH,
     });
   }
 }

@@ -2,6 +2,7 @@
  * The tables backend: the identity's token for Storage when it signs in with one, then the table, opened as
  * serve opens it except that the doctor never creates it (it only reads).
  */
+import { createTableFix, FIX_TABLES_REACH } from "../../errors/state.js";
 import { STORAGE_SCOPE } from "../../identity/tokenScopes.js";
 import type { StateMetadata } from "../../metadata/stateMetadata.js";
 import { tablesAuthFor, type TablesAuth } from "../../state/backends/tables/index.js";
@@ -48,7 +49,7 @@ async function tableCheck(
       missingTable(name, md, e) ??
       failedCheck(name, e, {
         unexpected: "the table check failed unexpectedly",
-        fix: "check tableEndpoint / accountName and the account's network rules",
+        fix: FIX_TABLES_REACH,
       })
     );
   }
@@ -66,7 +67,7 @@ function missingTable(name: string, md: StateMetadata, e: unknown): Check | unde
         name,
         status: "fail",
         detail: "the table does not exist and skipCreateTable is set, so keyless will not create it",
-        fix: `create the table (az storage table create --name ${md.tableName} --account-name <account> --auth-mode login) or remove skipCreateTable`,
+        fix: createTableFix({ table: md.tableName, skipCreateTable: true }),
       }
     : {
         name,
