@@ -16,11 +16,28 @@ export const FIX_VAULT_REACH =
 export const FIX_QUEUE_REACH =
   "check rotationQueueAccount / rotationQueueEndpoint and the storage account's network rules";
 
-interface SourceFailedExtra {
+/** Which store, which source of its chain, and the secret asked for (none for a listing or a start-up read). */
+interface WhereFailed {
+  instance: string;
+  source: string;
+  name?: string | undefined;
+}
+
+interface SourceFailedOptions extends WhereFailed {
+  /** Why, without the instance or the secret, so it can be repeated for another (KeylessError.reason). */
+  reason: string;
+  cause?: unknown;
   transient?: boolean;
   retryAfterMs?: number;
   fix?: string;
 }
+
+interface SourceBackoffOptions extends WhereFailed {
+  waitMs: number;
+  cause: unknown;
+}
+
+const whereFailed = ({ instance, source, name }: WhereFailed): WhereFailed => ({ instance, source, name });
 
 /** Why a Key Vault call failed, as keyvault/vaultFailure.ts decides it from the Azure failure's facts. */
 export type VaultFailureReason =
@@ -150,52 +167,34 @@ export const secretErrors = {
       "REQUEST_INVALID",
       `secret store ${quote(instance)}: BulkGet metadata maxresults must be a positive integer, got ${quote(raw, 20)}`,
     ),
-  sourceFailed: (
-    instance: string,
-    source: string,
-    name: string | undefined,
-    reason: string,
-    cause?: unknown,
-    extra: SourceFailedExtra = {},
-  ) =>
-    new KeylessError(
+  /** A source of the chain failed (for secret `name`, when the call was for one): stops the chain. */
+  sourceFailed: (opts: SourceFailedOptions) => {
+    const { instance, source, name, reason, cause, ...extra } = opts;
+    return new KeylessError(
       "SOURCE_FAILED",
       `secret store ${quote(instance)}: source ${source} failed${name === undefined ? "" : ` for secret ${quote(name)}`}: ${reason}`,
       { cause, reason, ...extra },
-    ),
-  sourceBackingOff: (
-    instance: string,
-    source: string,
-    name: string | undefined,
-    waitMs: number,
-    cause: unknown,
-  ) =>
-    secretErrors.sourceFailed(
-      instance,
-      source,
-      name,
-      `${reasonOf(cause)}keyless is not calling it again for another ${Math.ceil(waitMs / 1000)}s, as it asked`,
-      cause,
-      { transient: true, retryAfterMs: waitMs },
-    ),
+    );
+  },
+  /** The source (or the vault's hold) asked keyless to wait `waitMs`; `cause` is the failure that asked. */
+  sourceBackingOff: (opts: SourceBackoffOptions) =>
+    secretErrors.sourceFailed({
+      ...whereFailed(opts),
+      reason: `${reasonOf(opts.cause)}keyless is not calling it again for another ${Math.ceil(opts.waitMs / 1000)}s, as it asked`,
+      cause: opts.cause,
+      transient: true,
+      retryAfterMs: opts.waitMs,
+    }),
   /** The cache's own backoff after transient failures: the last failure, and when the vault is asked again. */
-  sourceRetryLater: (
-    instance: string,
-    source: string,
-    name: string | undefined,
-    waitMs: number,
-    failures: number,
-    cause: unknown,
-  ) =>
-    secretErrors.sourceFailed(
-      instance,
-      source,
-      name,
-      `${reasonOf(cause)}keyless asks the vault again in ${Math.ceil(waitMs / 1000)}s ` +
-        `(backing off after ${failures} failed call${failures === 1 ? "" : "s"})`,
-      cause,
-      { transient: true },
-    ),
+  sourceRetryLater: (opts: SourceBackoffOptions & { failures: number }) =>
+    secretErrors.sourceFailed({
+      ...whereFailed(opts),
+      reason:
+        `${reasonOf(opts.cause)}keyless asks the vault again in ${Math.ceil(opts.waitMs / 1000)}s ` +
+        `(backing off after ${opts.failures} failed call${opts.failures === 1 ? "" : "s"})`,
+      cause: opts.cause,
+      transient: true,
+    }),
   /** daprd (or a deadline) gave up on a secret call before it was answered. */
   secretCallCancelled: (instance: string, name: string, source: string) =>
     new KeylessError(
@@ -215,22 +214,27 @@ export const secretErrors = {
     benched: readonly { vault: string; inMs: number }[];
     cause: unknown;
   }) =>
-    secretErrors.sourceFailed(
-      opts.instance,
-      opts.source,
-      opts.name,
-      `every vault is failing: ${[
+    secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: opts.source,
+      name: opts.name,
+      reason: `every vault is failing: ${[
         ...opts.failed.map((f) => `${f.vault}: ${f.reason}`),
         ...opts.benched.map(
           (b) => `${b.vault}: failed before, tried again in ${Math.max(1, Math.ceil(b.inMs / 1000))}s`,
         ),
       ].join("; ")}`,
-      opts.cause,
-      { transient: true },
-    ),
+      cause: opts.cause,
+      transient: true,
+    }),
   /** A Key Vault certificate whose bundle cannot be split into tls.crt / tls.key (never its bytes). */
   certificateUnreadable: (instance: string, source: string, name: string, reason: string) =>
-    secretErrors.sourceFailed(instance, source, name, `the certificate cannot be used: ${reason}`),
+    secretErrors.sourceFailed({
+      instance,
+      source,
+      name,
+      reason: `the certificate cannot be used: ${reason}`,
+    }),
   /** A Key Vault call that failed, worded from its classified reason; `who` names the identity. */
   vaultFailed: (opts: {
     instance: string;
@@ -242,7 +246,12 @@ export const secretErrors = {
   }) => {
     const { failure } = opts;
     const { text, fix } = vaultReason(failure.why, opts.who, opts.name);
-    return secretErrors.sourceFailed(opts.instance, opts.source, opts.name, text, opts.cause, {
+    return secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: opts.source,
+      name: opts.name,
+      reason: text,
+      cause: opts.cause,
       fix,
       transient: failure.transient,
       ...(failure.retryAfterMs !== undefined && { retryAfterMs: failure.retryAfterMs }),
@@ -258,16 +267,13 @@ export const secretErrors = {
     cause: unknown;
   }) => {
     const { text, fix } = queueReason(opts.failure.why, opts.who, opts.queue.split("/").pop());
-    return secretErrors.sourceFailed(
-      opts.instance,
-      `rotationQueue(${opts.queue})`,
-      undefined,
-      text,
-      opts.cause,
-      {
-        transient: opts.failure.transient,
-        ...(fix !== undefined && { fix }),
-      },
-    );
+    return secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: `rotationQueue(${opts.queue})`,
+      reason: text,
+      cause: opts.cause,
+      transient: opts.failure.transient,
+      ...(fix !== undefined && { fix }),
+    });
   },
 };

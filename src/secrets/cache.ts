@@ -356,24 +356,30 @@ export class CachedSource implements SecretSource {
   private heldError(name: string, waitMs: number, cause: unknown, failures = 0): unknown {
     const vault = this.book.vaultHold(this.opts.now());
     if (vault)
-      return secretErrors.sourceBackingOff(
-        this.instance,
-        this.name,
+      return secretErrors.sourceBackingOff({
+        instance: this.instance,
+        source: this.name,
         name,
-        vault.until - this.opts.now(),
-        vault.error,
-      );
+        waitMs: vault.until - this.opts.now(),
+        cause: vault.error,
+      });
     if (isKeylessError(cause) && cause.retryAfterMs !== undefined) {
-      return secretErrors.sourceBackingOff(this.instance, this.name, name, waitMs, cause);
+      return secretErrors.sourceBackingOff({
+        instance: this.instance,
+        source: this.name,
+        name,
+        waitMs,
+        cause,
+      });
     }
-    return secretErrors.sourceRetryLater(
-      this.instance,
-      this.name,
+    return secretErrors.sourceRetryLater({
+      instance: this.instance,
+      source: this.name,
       name,
       waitMs,
-      Math.max(1, failures),
+      failures: Math.max(1, failures),
       cause,
-    );
+    });
   }
 
   private notice(name: string, n: Notice): void {
@@ -410,13 +416,12 @@ export class CachedSource implements SecretSource {
     const vault = this.book.vaultHold(now);
     if (vault) {
       this.metrics.retryAfterWait(this.instance);
-      throw secretErrors.sourceBackingOff(
-        this.instance,
-        this.name,
-        undefined,
-        vault.until - now,
-        vault.error,
-      );
+      throw secretErrors.sourceBackingOff({
+        instance: this.instance,
+        source: this.name,
+        waitMs: vault.until - now,
+        cause: vault.error,
+      });
     }
     this.stats.sourceCalls++;
     try {

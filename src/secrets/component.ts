@@ -163,12 +163,12 @@ export async function buildSource(
         resolveKeyVaultRef: async ({ secret, keyVaultUrl, identity }) => {
           const ref = parseKeyVaultSecretUrl(keyVaultUrl);
           if (!ref) {
-            throw secretErrors.sourceFailed(
-              ctx.instance,
-              "containerapp",
-              secret,
-              "its keyVaultUrl is not a Key Vault secret URL",
-            );
+            throw secretErrors.sourceFailed({
+              instance: ctx.instance,
+              source: "containerapp",
+              name: secret,
+              reason: "its keyVaultUrl is not a Key Vault secret URL",
+            });
           }
           const spec: IdentitySpec =
             identity.toLowerCase() === "system"

@@ -62,12 +62,11 @@ export async function loadContainerAppManifest(
     doc = file.endsWith(".json") ? JSON.parse(text) : parseYaml(text);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw secretErrors.sourceFailed(
+    throw secretErrors.sourceFailed({
       instance,
-      "containerapp",
-      undefined,
-      `cannot read the app manifest ${file}${code ? ` (${code})` : " (not JSON/YAML)"}`,
-    );
+      source: "containerapp",
+      reason: `cannot read the app manifest ${file}${code ? ` (${code})` : " (not JSON/YAML)"}`,
+    });
   }
   const root = (doc ?? {}) as Record<string, unknown>;
   const props = (root.properties ?? root) as Record<string, unknown>;
@@ -105,13 +104,13 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
       return await readContainedFile(opts.mountPath, name, opts.log);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      throw secretErrors.sourceFailed(
-        opts.instance,
-        label,
+      throw secretErrors.sourceFailed({
+        instance: opts.instance,
+        source: label,
         name,
-        `cannot read the secrets volume (${code ?? "error"})`,
-        e,
-      );
+        reason: `cannot read the secrets volume (${code ?? "error"})`,
+        cause: e,
+      });
     }
   }
 
@@ -146,13 +145,12 @@ export function createContainerAppSource(opts: ContainerAppSourceOptions): Secre
           if (!f.startsWith(".") && isContainerAppSecretName(f)) names.add(f);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") {
-          throw secretErrors.sourceFailed(
-            opts.instance,
-            label,
-            undefined,
-            "cannot list the secrets volume",
-            e,
-          );
+          throw secretErrors.sourceFailed({
+            instance: opts.instance,
+            source: label,
+            reason: "cannot list the secrets volume",
+            cause: e,
+          });
         }
       }
     }

@@ -29,7 +29,12 @@ export async function createFileSource(opts: FileSourceOptions): Promise<SecretS
     text = await readFile(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? "read error";
-    throw secretErrors.sourceFailed(opts.instance, label, undefined, `cannot read ${file} (${code})`, e);
+    throw secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: label,
+      reason: `cannot read ${file} (${code})`,
+      cause: e,
+    });
   }
   let doc: unknown;
   try {
@@ -37,21 +42,19 @@ export async function createFileSource(opts: FileSourceOptions): Promise<SecretS
   } catch (e) {
     // The parser's message may quote file content, which is secret; report only where it failed.
     const where = e instanceof Error && "linePos" in e ? " (YAML syntax error)" : " (syntax error)";
-    throw secretErrors.sourceFailed(
-      opts.instance,
-      label,
-      undefined,
-      `${file} is not valid JSON or YAML${where}`,
-    );
+    throw secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: label,
+      reason: `${file} is not valid JSON or YAML${where}`,
+    });
   }
   if (doc === null || doc === undefined) doc = {};
   if (typeof doc !== "object" || Array.isArray(doc)) {
-    throw secretErrors.sourceFailed(
-      opts.instance,
-      label,
-      undefined,
-      `${file} must hold a mapping of names to values`,
-    );
+    throw secretErrors.sourceFailed({
+      instance: opts.instance,
+      source: label,
+      reason: `${file} must hold a mapping of names to values`,
+    });
   }
   const values = new Map<string, SecretValue>();
   if (opts.multiValued) {

@@ -24,7 +24,13 @@ const queueFailure = (statusCode: number, code: string) => {
 describe("fixOf", () => {
   it("takes the outermost fix, skipping wrappers that carry none", () => {
     const inner = identityErrors.identityUnknown("https://vault.azure.net", WHO, undefined);
-    const outer = secretErrors.sourceFailed("kv", "keyvault", "s", inner.message, inner);
+    const outer = secretErrors.sourceFailed({
+      instance: "kv",
+      source: "keyvault",
+      name: "s",
+      reason: inner.message,
+      cause: inner,
+    });
     expect(outer.fix).toBeUndefined();
     expect(fixOf(outer)).toBe(inner.fix);
     expect(fixOf(instanceErrors.metadataInvalid("state.keyless", "st", ["x: bad"]))).toBe(

@@ -80,7 +80,13 @@ describe("the keyvault check", () => {
 
   it("finds the fix under the cache's backoff, which wraps the vault's failure", async () => {
     const down = vaultFailure(Object.assign(new Error("connect"), { code: "ECONNREFUSED" }));
-    const wrapped = secretErrors.sourceRetryLater("kv", `keyvault(${VAULT})`, undefined, 2_000, 1, down);
+    const wrapped = secretErrors.sourceRetryLater({
+      instance: "kv",
+      source: `keyvault(${VAULT})`,
+      waitMs: 2_000,
+      failures: 1,
+      cause: down,
+    });
     const doctor = fakeDoctor({ buildSource: async () => fakeSource(wrapped) });
     const vault = (await keyvaultCheck({ component: component("kv"), md: md(), doctor })).checks[1]!;
     expect(vault.detail).toMatch(/unreachable \(ECONNREFUSED\).*asks the vault again/);
@@ -94,7 +100,12 @@ describe("the keyvault check", () => {
       describeAzureFailure(new Error("x")),
       undefined,
     );
-    const wrapped = secretErrors.sourceFailed("kv", "keyvault", undefined, identity.message, identity);
+    const wrapped = secretErrors.sourceFailed({
+      instance: "kv",
+      source: "keyvault",
+      reason: identity.message,
+      cause: identity,
+    });
     const doctor = fakeDoctor({ buildSource: async () => fakeSource(wrapped) });
     const vault = (await keyvaultCheck({ component: component("kv"), md: md(), doctor })).checks[1]!;
     expect(vault.fix).toMatch(/^managed identity is not available to keyless/);

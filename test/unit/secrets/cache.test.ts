@@ -33,9 +33,22 @@ function fakeSource() {
 }
 
 const transient = () =>
-  secretErrors.sourceFailed("i", "fake", "s", "the vault answered HTTP 503", undefined, { transient: true });
+  secretErrors.sourceFailed({
+    instance: "i",
+    source: "fake",
+    name: "s",
+    reason: "the vault answered HTTP 503",
+    transient: true,
+  });
 const throttled = (ms: number) =>
-  secretErrors.sourceFailed("i", "fake", "s", "throttled", undefined, { transient: true, retryAfterMs: ms });
+  secretErrors.sourceFailed({
+    instance: "i",
+    source: "fake",
+    name: "s",
+    reason: "throttled",
+    transient: true,
+    retryAfterMs: ms,
+  });
 
 describe("CachedSource", () => {
   let clock = 1_000_000;
@@ -96,7 +109,7 @@ describe("CachedSource", () => {
   it("never serves stale values when the failure is not transient (e.g. permission removed)", async () => {
     const { c, state } = make();
     await c.get("s");
-    state.fail = secretErrors.sourceFailed("i", "fake", "s", "403");
+    state.fail = secretErrors.sourceFailed({ instance: "i", source: "fake", name: "s", reason: "403" });
     clock += 1500;
     await expect(c.get("s")).rejects.toMatchObject({ code: "SOURCE_FAILED" });
   });
@@ -133,17 +146,14 @@ describe("CachedSource", () => {
 
   it("while a Retry-After runs, names the secret asked for, not the one that was throttled", async () => {
     const { c, state } = make();
-    state.fail = secretErrors.sourceFailed(
-      "i",
-      "fake",
-      "kv-charlie",
-      "the vault is throttling requests (HTTP 429, retry after 3s)",
-      undefined,
-      {
-        transient: true,
-        retryAfterMs: 3000,
-      },
-    );
+    state.fail = secretErrors.sourceFailed({
+      instance: "i",
+      source: "fake",
+      name: "kv-charlie",
+      reason: "the vault is throttling requests (HTTP 429, retry after 3s)",
+      transient: true,
+      retryAfterMs: 3000,
+    });
     await expect(c.get("kv-charlie")).rejects.toThrow(/kv-charlie/);
     const err = await c.get("kv-bravo").catch((e: Error) => e);
     expect((err as Error).message).toContain('secret "kv-bravo"');
@@ -442,7 +452,8 @@ describe("CachedSource: shrunk counterexamples of the model test", () => {
       list: async () => new Map(),
       async getVersioned() {
         if (mode === "throttle") throw throttled(7_000);
-        if (mode === "forbidden") throw secretErrors.sourceFailed("i", "fake", "a", "HTTP 403");
+        if (mode === "forbidden")
+          throw secretErrors.sourceFailed({ instance: "i", source: "fake", name: "a", reason: "HTTP 403" });
         return { value: "a-v1", version: "1" };
       },
     };

@@ -89,25 +89,31 @@ class World {
     switch (this.mode) {
       case "down":
         record("transient");
-        throw secretErrors.sourceFailed(
-          "kv",
-          "keyvault(model)",
+        throw secretErrors.sourceFailed({
+          instance: "kv",
+          source: "keyvault(model)",
           name,
-          "the vault answered HTTP 503",
-          undefined,
-          {
-            transient: true,
-          },
-        );
+          reason: "the vault answered HTTP 503",
+          transient: true,
+        });
       case "throttle":
         record("throttled");
-        throw secretErrors.sourceFailed("kv", "keyvault(model)", name, "throttled (HTTP 429)", undefined, {
+        throw secretErrors.sourceFailed({
+          instance: "kv",
+          source: "keyvault(model)",
+          name,
+          reason: "throttled (HTTP 429)",
           transient: true,
           retryAfterMs: RETRY_AFTER_MS,
         });
       case "forbidden":
         record("refused");
-        throw secretErrors.sourceFailed("kv", "keyvault(model)", name, "HTTP 403");
+        throw secretErrors.sourceFailed({
+          instance: "kv",
+          source: "keyvault(model)",
+          name,
+          reason: "HTTP 403",
+        });
       case "missing":
         record("missing");
         return undefined;

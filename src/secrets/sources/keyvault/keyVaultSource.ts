@@ -140,7 +140,14 @@ class KeyVaultSource implements SecretSource {
     if (isKeylessError(e) && e.code === "SOURCE_FAILED") return e;
     if (isKeylessError(e)) {
       // Identity failures already name the identity; say which source needed it.
-      return secretErrors.sourceFailed(instance, this.name, name, e.message, e, { transient: e.transient });
+      return secretErrors.sourceFailed({
+        instance,
+        source: this.name,
+        name,
+        reason: e.message,
+        cause: e,
+        transient: e.transient,
+      });
     }
     const where = { timeoutMs, hostOutsideKeyVaultDomains: this.hostOutsideKeyVaultDomains };
     const failure = classifyVaultFailure(describeAzureFailure(e), where);

@@ -65,7 +65,11 @@ class World {
     const answer = (mode: Exclude<Mode, "hang">, probe: boolean) => {
       this.ended(i, mode, probe);
       const fail = (transient: boolean, retryAfterMs?: number) =>
-        secretErrors.sourceFailed("kv", `v${i}`, "s", "stand-in", undefined, {
+        secretErrors.sourceFailed({
+          instance: "kv",
+          source: `v${i}`,
+          name: "s",
+          reason: "stand-in",
           transient,
           ...(retryAfterMs !== undefined && { retryAfterMs }),
         });

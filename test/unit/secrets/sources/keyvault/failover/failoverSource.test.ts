@@ -21,7 +21,10 @@ function setup(modes: Answer[]) {
     list: async () => {
       calls.push(`${host}:list`);
       if (modes[i] === "down")
-        throw secretErrors.sourceFailed("kv", host, undefined, "the vault answered HTTP 503", undefined, {
+        throw secretErrors.sourceFailed({
+          instance: "kv",
+          source: host,
+          reason: "the vault answered HTTP 503",
           transient: true,
         });
       return new Map([["from", host]]);
@@ -34,28 +37,29 @@ function setup(modes: Answer[]) {
         case "missing":
           return undefined;
         case "forbidden":
-          throw secretErrors.sourceFailed(
-            "kv",
-            host,
+          throw secretErrors.sourceFailed({
+            instance: "kv",
+            source: host,
             name,
-            "the identity may not read secrets here (HTTP 403)",
-          );
+            reason: "the identity may not read secrets here (HTTP 403)",
+          });
         case "down":
-          throw secretErrors.sourceFailed("kv", host, name, "the vault answered HTTP 503", undefined, {
+          throw secretErrors.sourceFailed({
+            instance: "kv",
+            source: host,
+            name,
+            reason: "the vault answered HTTP 503",
             transient: true,
           });
         case "throttle":
-          throw secretErrors.sourceFailed(
-            "kv",
-            host,
+          throw secretErrors.sourceFailed({
+            instance: "kv",
+            source: host,
             name,
-            "the vault is throttling requests (HTTP 429)",
-            undefined,
-            {
-              transient: true,
-              retryAfterMs: 90_000,
-            },
-          );
+            reason: "the vault is throttling requests (HTTP 429)",
+            transient: true,
+            retryAfterMs: 90_000,
+          });
       }
     },
   });
