@@ -1,8 +1,8 @@
 /**
- * A component kind whose module is imported on the first Init (or restore) of an instance, not at start-up:
- * the kinds pull in zod, the Azure SDKs, SQLite and YAML, which would otherwise delay the socket bind that
- * daprd looks for once. Everything but `category` and `build` is read only once an instance exists, so
- * only after the module has loaded.
+ * A component kind whose module loads (through loadRuntime()) on the first Init or restore of an instance,
+ * not at start-up: the kinds pull in zod and YAML, ~30 ms and ~7 MiB that would otherwise delay the socket
+ * bind daprd looks for once (docs/performance.md, Start-up). Everything but `category` and `build` is read
+ * only once an instance exists, so only after the module has loaded.
  */
 import type { ComponentKind } from "./kind.js";
 

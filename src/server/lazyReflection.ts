@@ -1,7 +1,8 @@
 /**
  * Server reflection (v1 and v1alpha, which daprd uses to discover the services) registered at start-up
  * but built on the first reflection call: @grpc/reflection brings its own proto-loader, parses its .proto
- * files and indexes every descriptor, which cost ~110 ms and ~6 MiB before the socket could be bound.
+ * files and indexes every descriptor, which would cost ~55 ms and ~9 MiB before the socket could be bound
+ * (docs/performance.md, Start-up).
  *
  * The methods are registered with pass-through (Buffer) serialisation; the first call builds the real
  * ReflectionService behind loadRuntime(), and each stream is handed to its handler with the real encoder
