@@ -176,11 +176,19 @@ export const identityErrors = {
     const who = `workload identity${opts.clientId ? ` with client id ${opts.clientId}` : ""}`;
     return new KeylessError("IDENTITY_FAILED", `${who}: ${problem}; ${fix}`, { fix });
   },
-  federatedTokenUnusable: (who: string, file: string, problem: string, fix: string, cause?: unknown) =>
-    new KeylessError("IDENTITY_FAILED", `${who}: the federated token file ${file} ${problem}; ${fix}`, {
-      cause,
-      fix,
-    }),
+  /** The projected token file of workload identity `who` cannot be used (never its content). */
+  federatedTokenUnusable: (opts: {
+    who: string;
+    file: string;
+    problem: string;
+    fix: string;
+    cause?: unknown;
+  }) =>
+    new KeylessError(
+      "IDENTITY_FAILED",
+      `${opts.who}: the federated token file ${opts.file} ${opts.problem}; ${opts.fix}`,
+      { cause: opts.cause, fix: opts.fix },
+    ),
   /** Entra ID refused the token exchange of the workload identity `settings` for `scope`. */
   entraRefused: (opts: {
     scope: string;

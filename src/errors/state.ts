@@ -145,11 +145,12 @@ export const stateErrors = {
       "TRANSACTION_TOO_LARGE",
       `state instance ${quote(instance)}: the transaction has ${count} operations; the limit is ${max}`,
     ),
-  backendFailed: (instance: string, backend: string, op: string, cause?: unknown) =>
+  /** A backend step `op` failed with a foreign error (only its code reaches the message). */
+  backendFailed: (opts: { instance: string; backend: string; op: string; cause?: unknown }) =>
     new KeylessError(
       "BACKEND_FAILED",
-      `state instance ${quote(instance)}: the ${backend} backend failed during ${op}${describeCause(cause)}`,
-      { cause },
+      `state instance ${quote(opts.instance)}: the ${opts.backend} backend failed during ${opts.op}${describeCause(opts.cause)}`,
+      { cause: opts.cause },
     ),
   /** A Tables call that failed during `op` on `where`, worded from its classified reason. */
   tablesFailed: (opts: {
@@ -174,12 +175,18 @@ export const stateErrors = {
     );
   },
   /** A keyless error (e.g. from the identity) met during a backend step: says which step, keeps code and cause. */
-  backendStepFailed: (instance: string, op: string, where: string, e: KeylessError) =>
-    new KeylessError(e.code, `state instance ${quote(instance)}: ${op} on ${where}: ${e.message}`, {
-      cause: e,
-      transient: e.transient,
-      ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
-    }),
+  backendStepFailed: (opts: { instance: string; op: string; where: string; cause: KeylessError }) => {
+    const e = opts.cause;
+    return new KeylessError(
+      e.code,
+      `state instance ${quote(opts.instance)}: ${opts.op} on ${opts.where}: ${e.message}`,
+      {
+        cause: e,
+        transient: e.transient,
+        ...(e.retryAfterMs !== undefined && { retryAfterMs: e.retryAfterMs }),
+      },
+    );
+  },
   tablesInsecureEndpoint: (instance: string, field: string, reason: string) =>
     new KeylessError(
       "METADATA_INVALID",

@@ -70,13 +70,13 @@ export async function readFederatedToken(
 ): Promise<{ token: string; claims: AssertionClaims }> {
   const state = await inspectFederatedToken(s.tokenFile, now);
   if ("problem" in state)
-    throw identityErrors.federatedTokenUnusable(
-      describeWorkload(s),
-      s.tokenFile,
-      state.problem,
-      state.fix,
-      state.cause,
-    );
+    throw identityErrors.federatedTokenUnusable({
+      who: describeWorkload(s),
+      file: s.tokenFile,
+      problem: state.problem,
+      fix: state.fix,
+      cause: state.cause,
+    });
   return state;
 }
 

@@ -56,12 +56,12 @@ async function tables(md: StateMetadata, ctx: BuildContext): Promise<Backend> {
     planConnection(ctx.instance, md.tableName, auth);
     // Fail Init early and clearly when the identity cannot get a Storage token at all.
     await auth.credential.getToken(STORAGE_SCOPE).catch((e: unknown) => {
-      throw stateErrors.backendFailed(
-        ctx.instance,
-        "tables",
-        `getting a token: ${isKeylessError(e) ? e.message : "unexpected error"}`,
-        e,
-      );
+      throw stateErrors.backendFailed({
+        instance: ctx.instance,
+        backend: "tables",
+        op: `getting a token: ${isKeylessError(e) ? e.message : "unexpected error"}`,
+        cause: e,
+      });
     });
   }
   const backend = await openTablesBackend({

@@ -145,7 +145,9 @@ class SqliteBackend implements Backend {
   }
 
   private wrapFailure(op: string, e: unknown): Error {
-    return isKeylessError(e) ? e : stateErrors.backendFailed(this.opts.instance, "sqlite", op, e);
+    return isKeylessError(e)
+      ? e
+      : stateErrors.backendFailed({ instance: this.opts.instance, backend: "sqlite", op, cause: e });
   }
 
   async sweep(): Promise<number> {
@@ -170,11 +172,11 @@ export function openSqliteBackend(opts: SqliteBackendOptions): Backend {
     return new SqliteBackend(db, opts);
   } catch (e) {
     db.close();
-    throw stateErrors.backendFailed(
-      opts.instance,
-      "sqlite",
-      `preparing table ${opts.table} in ${opts.file}`,
-      e,
-    );
+    throw stateErrors.backendFailed({
+      instance: opts.instance,
+      backend: "sqlite",
+      op: `preparing table ${opts.table} in ${opts.file}`,
+      cause: e,
+    });
   }
 }

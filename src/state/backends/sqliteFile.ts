@@ -22,6 +22,6 @@ export function openDatabaseFile(
     db.pragma(`synchronous = ${synchronous === "full" ? "FULL" : "NORMAL"}`);
     return db;
   } catch (e) {
-    throw stateErrors.backendFailed(instance, "sqlite", `opening ${file}`, e);
+    throw stateErrors.backendFailed({ instance, backend: "sqlite", op: `opening ${file}`, cause: e });
   }
 }

@@ -99,7 +99,7 @@ class TablesBackend implements Backend {
   fail = (op: string, e: unknown): KeylessError => {
     const { instance, skipCreateTable } = this.opts;
     if (isKeylessError(e)) {
-      return stateErrors.backendStepFailed(instance, op, this.where, e);
+      return stateErrors.backendStepFailed({ instance, op, where: this.where, cause: e });
     }
     const who = this.connection.who;
     const failure = classifyTablesFailure(describeAzureFailure(e), { signer: who.kind, skipCreateTable });
