@@ -51,19 +51,24 @@ export async function startOnce(args: string[], socket: string, env: NodeJS.Proc
   }
 }
 
+/** The environment every start-up run gets: its own socket folder and data folder, quiet logs. */
+export function startupEnv(dir: string): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "",
+    HOME: process.env.HOME ?? "/tmp",
+    DAPR_COMPONENTS_SOCKETS_FOLDER: dir,
+    KEYLESS_DATA_DIR: path.join(dir, "data"),
+    KEYLESS_LOG_LEVEL: "warn",
+  };
+}
+
 export async function measureStartup(tmp: string, runs: number, idleMs = 1000) {
   const keyless: StartSample[] = [];
   const bare: StartSample[] = [];
   for (let i = 0; i < runs; i++) {
     const dir = path.join(tmp, `start${i}`);
     mkdirSync(dir, { recursive: true });
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DAPR_COMPONENTS_SOCKETS_FOLDER: dir,
-      KEYLESS_DATA_DIR: path.join(dir, "data"),
-      KEYLESS_LOG_LEVEL: "warn",
-    };
+    const env = startupEnv(dir);
     keyless.push(await startOnce([KEYLESS_MAIN, "serve"], path.join(dir, "keyless.sock"), env, idleMs));
     bare.push(await startOnce([BARE, path.join(dir, "bare.sock")], path.join(dir, "bare.sock"), env, idleMs));
   }

@@ -9,7 +9,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { makeTmpDir } from "../test/helpers/tmp.js";
-import { BARE, median, startOnce } from "./startup.js";
+import { BARE, median, startOnce, startupEnv } from "./startup.js";
 
 const builds = process.argv.slice(2).map((arg) => {
   const [name, main] = arg.split("=");
@@ -26,13 +26,7 @@ try {
   for (let round = 0; round < rounds; round++) {
     const dir = path.join(tmp.dir, `r${round}`);
     mkdirSync(dir, { recursive: true });
-    const env = {
-      PATH: process.env.PATH ?? "",
-      HOME: process.env.HOME ?? "/tmp",
-      DAPR_COMPONENTS_SOCKETS_FOLDER: dir,
-      KEYLESS_DATA_DIR: path.join(dir, "data"),
-      KEYLESS_LOG_LEVEL: "warn",
-    };
+    const env = startupEnv(dir);
     const order = entries.map((_, i) => entries[(i + round) % entries.length]!);
     const got = new Map<string, { bindMs: number; idleRssMiB: number }>();
     for (const e of order) {
